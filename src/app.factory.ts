@@ -1,0 +1,43 @@
+import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, AppOptions } from './app.module';
+import { migrate } from './database/migrate';
+import { requestLogger } from './common/request-logger';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function createLogger(options: Pick<AppOptions['config'], 'LOG_FORMAT' | 'LOG_LEVEL'>): ConsoleLogger {
+  return new ConsoleLogger('RxLedger', {
+    json: options.LOG_FORMAT === 'json',
+    colors: options.LOG_FORMAT === 'text' && process.stdout.isTTY,
+    logLevels: LEVELS.slice(0, LEVELS.indexOf(options.LOG_LEVEL) + 1),
+  });
+}
+
+/** Migrates the database and builds the HTTP application (not yet listening). Used by main.ts and the tests. */
+export async function createApp(options: AppOptions, logger = createLogger(options.config)): Promise<INestApplication> {
+  const applied = await migrate(options.databaseUrl);
+  if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`, 'Database');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    bodyParser: false,
+    logger,
+  });
+  app.useBodyParser('json', { limit: `${options.config.MAX_BODY_MB}mb` });
+  app.use(requestLogger(logger));
+  app.set('x-powered-by', false);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('RxLedger')
+      .setDescription(
+        'Signed drug supply-chain events in a Merkle-anchored, append-only log. See docs/PROTOCOL.md for the exact bytes.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

@@ -1,0 +1,64 @@
+import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthGuard } from './auth/auth.guard';
+import { ValidationError } from './common/app-error';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { toFieldViolations, VALIDATOR_OPTIONS } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { Secrets } from './config/secrets';
+import { dataSourceOptions } from './database/data-source';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { PartiesModule } from './parties/parties.module';
+
+export interface AppOptions {
+  config: AppConfig;
+  secrets: Secrets;
+  databaseUrl: string;
+}
+
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: AppConfig, useValue: options.config },
+        { provide: Secrets, useValue: options.secrets },
+      ],
+      exports: [AppConfig, Secrets],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(options),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        DatabaseModule,
+        LedgerModule,
+        PartiesModule,
+        HealthModule,
+      ],
+      providers: [
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            ...VALIDATOR_OPTIONS,
+            transform: true,
+            exceptionFactory: (errors) => new ValidationError(toFieldViolations(errors)),
+          }),
+        },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AuthError } from '../common/app-error';
+import { PartyRole } from '../protocol/registry';
+import { TokensService } from '../parties/tokens.service';
+import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { Principal } from './principal';
+
+/**
+ * Every route needs a bearer token unless marked `@Public()`: the operator's configured token, or a party's API
+ * token. `@Auth(...roles)` narrows who may call. 401 for a missing or unknown token, 403 for a wrong role.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokensService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const token = bearerToken(request.headers.authorization);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets);
+    if (isPublic) {
+      // Public routes still learn who calls when a token is given (e.g. to show more to a regulator).
+      if (token) request.principal = (await this.tokens.authenticate(token)) ?? undefined;
+      return true;
+    }
+    if (!token) throw AuthError.unauthenticated('an Authorization: Bearer <token> header is required');
+    const principal = await this.tokens.authenticate(token);
+    if (!principal) throw AuthError.unauthenticated('the bearer token is unknown or revoked');
+    const roles = this.reflector.getAllAndOverride<PartyRole[]>(ROLES_KEY, targets) ?? [];
+    if (roles.length > 0 && !roles.includes(principal.role)) {
+      throw AuthError.forbidden(`this needs the role ${roles.join(' or ')}; the caller is a ${principal.role}`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,68 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError, ErrorBody } from './app-error';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/**
+ * The one place errors become HTTP responses: `{ "error": { "code", "message", "details" } }`.
+ * Internal errors are logged with their stack and answered with a generic message, never with SQL or stacks.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.describe(exception);
+    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (response.headersSent) return;
+    response.status(status).json(body);
+  }
+
+  private describe(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof AppError) return [exception.status, exception.toBody()];
+    const parserError = exception as BodyParserError;
+    if (parserError?.type === 'entity.parse.failed') {
+      return [HttpStatus.BAD_REQUEST, body('MALFORMED_JSON', 'the request body is not valid JSON')];
+    }
+    if (parserError?.type === 'entity.too.large') {
+      return [
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        body('PAYLOAD_TOO_LARGE', `the request body is larger than the limit of ${parserError.limit} bytes`),
+      ];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODES_BY_STATUS[status] ?? `HTTP_${status}`;
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : typeof (response as { message?: unknown }).message === 'string'
+            ? (response as { message: string }).message
+            : exception.message;
+      return [status, body(code, message)];
+    }
+    return [HttpStatus.INTERNAL_SERVER_ERROR, body('INTERNAL', 'internal error; the operator has the details in the log')];
+  }
+}
+
+const CODES_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+function body(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}

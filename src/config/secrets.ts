@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { formatSignerKey } from '../checkpoint';
+import { AppConfig } from './app-config';
+
+/** The secrets the server signs and authenticates with. */
+export class Secrets {
+  constructor(
+    /** The log's signed-note private key (PRIVATE+KEY+<origin>+<id>+<base64>). */
+    readonly logSignerKey: string,
+    /** The operator's Ed25519 seed, which signs partner registrations and key changes. */
+    readonly operatorSeed: Uint8Array,
+    /** The operator's bearer token. */
+    readonly operatorToken: string,
+  ) {}
+}
+
+/**
+ * Takes each secret from the configuration, or else from `<DATA_DIR>/keys/`, generating it there (mode 0600) on
+ * first start so that a newcomer's `npm start` works. Production sets all three in the environment.
+ */
+export function loadSecrets(config: AppConfig): Secrets {
+  const dir = path.join(config.dataDir, 'keys');
+  const logger = new Logger('Secrets');
+  const fromFile = (name: string, generate: () => string): string => {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const value = generate();
+    fs.writeFileSync(file, value + '\n', { mode: 0o600 });
+    logger.warn(`generated ${file} (set it in the environment in production)`);
+    return value;
+  };
+  const logSignerKey =
+    config.LOG_PRIVATE_KEY ?? fromFile('log.skey', () => formatSignerKey(config.LOG_ORIGIN, randomBytes(32)));
+  const operatorSeed = config.OPERATOR_PRIVATE_KEY ?? fromFile('operator.key', () => randomBytes(32).toString('base64'));
+  const operatorToken = config.OPERATOR_TOKEN ?? fromFile('operator.token', () => `rxo_${randomBytes(32).toString('base64url')}`);
+  return new Secrets(logSignerKey, new Uint8Array(Buffer.from(operatorSeed, 'base64')), operatorToken);
+}

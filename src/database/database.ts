@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { Pool, PoolClient, QueryResultRow, types } from 'pg';
+import { DataSource } from 'typeorm';
+
+// Log indexes and counts are BIGINT in PostgreSQL; every value we store fits in a JS number (< 2^53).
+types.setTypeParser(types.builtins.INT8, (value: string) => Number(value));
+
+/** Runs SQL: the pool, or one connection inside a transaction. Repositories take one of these. */
+export interface Sql {
+  query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+class ClientSql implements Sql {
+  constructor(readonly client: PoolClient) {}
+  async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
+    return (await this.client.query<T>(text, params)).rows;
+  }
+}
+
+/**
+ * The one connection pool (TypeORM's), with plain `pg` access for the hot paths that need multi-row
+ * `unnest` inserts, row locks and streaming cursors.
+ */
+@Injectable()
+export class Database implements Sql {
+  constructor(readonly dataSource: DataSource) {}
+
+  get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
+    return (await this.pool.query<T>(text, params)).rows;
+  }
+
+  /** Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
+  async transaction<T>(work: (tx: Sql & { client: PoolClient }) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(new ClientSql(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A dedicated connection outside the pool's rotation (for advisory locks and LISTEN). */
+  async connect(): Promise<PoolClient> {
+    return this.pool.connect();
+  }
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, HttpStatus, Post, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/app-config';
+import { EventBatchDto, SignedEventDto } from './dto/signed-event.dto';
+import { WaitQuery } from './dto/log-queries.dto';
+import { IntakeService } from './intake.service';
+import { LedgerError } from './ledger.errors';
+import { LogService } from './log.service';
+import { Receipt } from './receipt';
+
+/** How long `?wait=true` waits for a checkpoint before answering without the proof. */
+const WAIT_MS = 10_000;
+
+@ApiTags('events')
+@Controller('v1/events')
+export class EventsController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly intake: IntakeService,
+    private readonly log: LogService,
+  ) {}
+
+  @Post()
+  @Auth()
+  @ApiOperation({ summary: 'Submit one signed event; 201 with its receipt (200 if it was already logged)' })
+  async submit(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: SignedEventDto,
+    @Query() { wait }: WaitQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Receipt> {
+    const [result] = await this.intake.submit(principal, [dto]);
+    if (!result.accepted) throw new AppError(result.error.code, result.error.message, result.status, result.error.details);
+    response.status(result.receipt.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
+    return wait ? (await this.log.attachProofs([result.receipt], WAIT_MS))[0] : result.receipt;
+  }
+
+  @Post('batch')
+  @Auth()
+  @ApiOperation({
+    summary: 'Submit many signed events, applied in order; each gets a receipt or a coded refusal',
+  })
+  async submitBatch(@CurrentPrincipal() principal: Principal, @Body() dto: EventBatchDto, @Query() { wait }: WaitQuery) {
+    if (dto.events.length > this.config.MAX_BATCH_EVENTS) {
+      throw new LedgerError(
+        'BATCH_TOO_LARGE',
+        `a batch holds at most ${this.config.MAX_BATCH_EVENTS} events; this one has ${dto.events.length}`,
+      );
+    }
+    const results = await this.intake.submit(principal, dto.events);
+    const receipts = results.flatMap((r) => (r.accepted ? [r.receipt] : []));
+    const proven = wait ? await this.log.attachProofs(receipts, WAIT_MS) : receipts;
+    const byIndex = new Map(proven.map((r) => [r.index, r]));
+    return {
+      accepted: receipts.length,
+      refused: results.length - receipts.length,
+      results: results.map((r) =>
+        r.accepted ? { accepted: true, receipt: byIndex.get(r.receipt.index) } : { accepted: false, eventId: r.eventId, error: r.error },
+      ),
+    };
+  }
+}

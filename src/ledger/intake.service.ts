@@ -1,0 +1,343 @@
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Principal } from '../auth/principal';
+import { AppError } from '../common/app-error';
+import { validatePlain } from '../common/validation';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { canonicalJson } from '../canonical-json';
+import { leafHash } from '../merkle/hash';
+import { LedgerEvent, parseEventTime } from '../protocol/event';
+import { encodeLeaf } from '../protocol/leaf';
+import { checkSigner, genesisKey, RegistryViolation } from '../protocol/registry';
+import { base64ToBytes, bytesToBase64 } from '../signing/bytes';
+import { verifyStrictNodeAsync } from '../signing/ed25519-node';
+import { SIGNED_EVENT_PREFIX } from '../signing/event-signing';
+import { LedgerEventDto } from './dto/signed-event.dto';
+import { EventType } from './event-type';
+import { EventTypeRegistry } from './event-type.registry';
+import { LEDGER_ERRORS, LedgerError, RuleViolation } from './ledger.errors';
+import { LogRepository, NewLogEntry, StoredEntryRef } from './log.repository';
+import { IntakeResult, Receipt } from './receipt';
+import { LogSignals } from './log-signals';
+
+/** An event that passed every check that needs no database state: ready for the intake transaction. */
+interface PreparedEvent {
+  event: LedgerEvent<object>;
+  type: EventType;
+  body: object;
+  eventJson: string;
+  eventHash: Uint8Array;
+  signature: Uint8Array;
+  parties: string[];
+  weight: number;
+}
+
+interface Pending {
+  prepared: PreparedEvent;
+  resolve: (result: IntakeResult) => void;
+}
+
+/** Most work one intake transaction takes on (events, and items touched). */
+const MAX_EVENTS_PER_TRANSACTION = 5_000;
+const MAX_WEIGHT_PER_TRANSACTION = 250_000;
+/** Largest canonical event accepted (a commissioning event for 100,000 serials is about 3 MB). */
+const MAX_EVENT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Signed-event intake (docs/PROTOCOL.md §2, §5).
+ *
+ * Outside any transaction, each event is validated (shape, type, body, time, caller = actor), canonicalized and
+ * its signature verified on the thread pool. Valid events then queue for the committer, which takes whatever
+ * has queued (up to a budget) into ONE transaction: lock the sequencer row, load the state every rule of the
+ * group needs in bulk, apply the events in order in memory (a refused event changes nothing), write the
+ * changes and the log entries in bulk, and commit. Concurrent single-event requests thus share a commit, and
+ * since every intake transaction holds the sequencer lock, indexes are gapless and rules see a serial order.
+ */
+@Injectable()
+export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
+  private readonly queue: Pending[] = [];
+  private committing = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly log: LogRepository,
+    private readonly types: EventTypeRegistry,
+    private readonly signals: LogSignals,
+  ) {}
+
+  /** Submits signed events in order; each gets a receipt or a coded refusal. Never throws for bad input. */
+  async submit(principal: Principal, signedEvents: unknown[]): Promise<IntakeResult[]> {
+    const results: (IntakeResult | Promise<IntakeResult>)[] = new Array(signedEvents.length);
+    const prepared = signedEvents.map((item, i) => this.prepare(principal, item, i, signedEvents.length));
+    const keys = await this.signingKeys(prepared.filter((p): p is PreparedEvent => !isRefusal(p)));
+    const verdicts = await Promise.all(
+      prepared.map((p) => (isRefusal(p) ? Promise.resolve(null) : this.checkSignature(p, keys))),
+    );
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i];
+      if (isRefusal(p)) results[i] = p;
+      else if (verdicts[i]) results[i] = verdicts[i]!;
+      else results[i] = this.enqueue(p);
+    }
+    return Promise.all(results);
+  }
+
+  private prepare(principal: Principal, item: unknown, position: number, count: number): PreparedEvent | IntakeResult {
+    const where = count > 1 ? `events[${position}].` : '';
+    const raw = item as { event?: unknown; signature?: unknown };
+    const eventId = typeof (raw?.event as { id?: unknown })?.id === 'string' ? (raw.event as { id: string }).id : undefined;
+    try {
+      const event = validatePlain(LedgerEventDto, raw?.event, `${where}event`) as unknown as LedgerEvent<object>;
+      const rawEvent = raw.event as LedgerEvent<object>;
+      const type = this.types.get(event.type);
+      if (!type) {
+        throw new LedgerError('EVENT_TYPE_UNKNOWN', `unknown event type "${event.type}"`, {
+          known: this.types.typeNames(),
+        });
+      }
+      const body = validatePlain(type.body, rawEvent.body, `${where}event.body`);
+      const timeMs = parseEventTime(event.time);
+      if (Number.isNaN(timeMs)) throw new LedgerError('EVENT_TIME_INVALID', `event.time "${event.time}" is not a valid date-time`);
+      if (timeMs > Date.now() + this.config.CLOCK_SKEW_MS) {
+        throw new LedgerError('EVENT_TIME_IN_FUTURE', `event.time ${event.time} is in the future`);
+      }
+      if (principal.gln !== event.actor) {
+        throw new LedgerError('ACTOR_MISMATCH', `the caller ${principal.gln} is not the event's actor ${event.actor}`);
+      }
+      if (typeof raw.signature !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(raw.signature)) {
+        throw new LedgerError('SIGNATURE_MALFORMED', 'signature must be the standard base64 of 64 bytes');
+      }
+      const eventJson = canonicalJson(rawEvent);
+      if (eventJson.length > MAX_EVENT_BYTES) {
+        throw new LedgerError('EVENT_TOO_LARGE', `the event is larger than ${MAX_EVENT_BYTES} bytes; split it`);
+      }
+      const eventHash = createHash('sha256').update(SIGNED_EVENT_PREFIX).update(eventJson, 'utf8').digest();
+      return {
+        event: rawEvent,
+        type,
+        body,
+        eventJson,
+        eventHash: new Uint8Array(eventHash.buffer, eventHash.byteOffset, eventHash.byteLength),
+        signature: base64ToBytes(raw.signature),
+        parties: [event.actor, ...type.namedParties(body)],
+        weight: 1 + (type.weight?.(body) ?? 0),
+      };
+    } catch (error) {
+      return refusal(error, eventId);
+    }
+  }
+
+  private async signingKeys(prepared: PreparedEvent[]): Promise<Map<string, Uint8Array>> {
+    const keyIds = [...new Set(prepared.map((p) => p.event.keyId))];
+    const keys = await this.types.keyDirectory.publicKeys(keyIds);
+    for (const p of prepared) {
+      const introduced = genesisKey(p.event);
+      if (introduced && !keys.has(p.event.keyId)) keys.set(p.event.keyId, introduced);
+    }
+    return keys;
+  }
+
+  /** Verifies the signature; returns a refusal, or null when it is good. */
+  private async checkSignature(p: PreparedEvent, keys: Map<string, Uint8Array>): Promise<IntakeResult | null> {
+    const publicKey = keys.get(p.event.keyId);
+    if (!publicKey) return refusal(new LedgerError('KEY_UNKNOWN', `key ${p.event.keyId} is not registered`), p.event.id);
+    const message = concat(SIGNED_EVENT_PREFIX, new TextEncoder().encode(p.eventJson));
+    const valid = await verifyStrictNodeAsync(publicKey, message, p.signature);
+    return valid
+      ? null
+      : refusal(
+          new LedgerError('SIGNATURE_INVALID', `the signature does not verify with key ${p.event.keyId}`),
+          p.event.id,
+        );
+  }
+
+  private enqueue(prepared: PreparedEvent): Promise<IntakeResult> {
+    return new Promise((resolve) => {
+      this.queue.push({ prepared, resolve });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.committing) return;
+    this.committing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group: Pending[] = [];
+        let weight = 0;
+        while (
+          this.queue.length > 0 &&
+          group.length < MAX_EVENTS_PER_TRANSACTION &&
+          (group.length === 0 || weight + this.queue[0].prepared.weight <= MAX_WEIGHT_PER_TRANSACTION)
+        ) {
+          const next = this.queue.shift()!;
+          weight += next.prepared.weight;
+          group.push(next);
+        }
+        try {
+          const results = await this.commit(group.map((g) => g.prepared));
+          group.forEach((g, i) => g.resolve(results[i]));
+        } catch (error) {
+          this.logger.error(`intake transaction failed: ${(error as Error).stack ?? String(error)}`);
+          group.forEach((g) => g.resolve(refusal(error, g.prepared.event.id)));
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /** The intake transaction for a group of prepared events (see the class comment). */
+  private async commit(group: PreparedEvent[]): Promise<IntakeResult[]> {
+    const results: IntakeResult[] = [];
+    const appended = await this.db.transaction(async (tx) => {
+      let next = await this.log.lockSequencer(tx);
+      const acceptedAt = new Date();
+      const acceptedAtMs = acceptedAt.getTime();
+      const logged = new Map<string, StoredEntryRef | Receipt>();
+      for (const row of await this.log.findByEventIds(
+        tx,
+        group.map((p) => p.event.actor),
+        group.map((p) => p.event.id),
+      )) {
+        logged.set(`${row.actor}/${row.event_id}`, row);
+      }
+
+      const batch = this.types.newBatch();
+      batch.registry.want(
+        group.map((p) => p.event.actor),
+        group.map((p) => p.event.keyId),
+      );
+      for (const p of group) p.type.prepare(batch, p.body, p.event);
+      await batch.load(tx);
+
+      const entries: NewLogEntry[] = [];
+      const hashes = new Map<string, { eventHash: Uint8Array; signature: Uint8Array }>();
+      for (const p of group) {
+        const key = `${p.event.actor}/${p.event.id}`;
+        const earlier = logged.get(key);
+        if (earlier) {
+          results.push(this.replay(p, earlier, hashes.get(key)));
+          continue;
+        }
+        try {
+          const actor = checkSigner(batch.registry, p.event, acceptedAtMs);
+          if (actor && !p.type.actorRoles.includes(actor.role)) {
+            throw new LedgerError(
+              'ACTOR_ROLE_NOT_ALLOWED',
+              `a ${actor.role} may not sign ${p.event.type} events (allowed: ${p.type.actorRoles.join(', ')})`,
+            );
+          }
+          p.type.apply(batch, { event: p.event, body: p.body, index: next, acceptedAt, actor });
+        } catch (error) {
+          results.push(refusal(error, p.event.id));
+          continue;
+        }
+        const leaf = leafHash(encodeLeaf({ acceptedAtMs, eventHash: p.eventHash, signature: p.signature }));
+        entries.push({
+          index: next,
+          leafHash: leaf,
+          actor: p.event.actor,
+          eventId: p.event.id,
+          eventType: p.event.type,
+          keyId: p.event.keyId,
+          eventTime: p.event.time,
+          eventHash: p.eventHash,
+          signature: p.signature,
+          eventJson: p.eventJson,
+          parties: p.parties,
+        });
+        const receipt: Receipt = {
+          index: next,
+          leafHash: bytesToBase64(leaf),
+          eventId: p.event.id,
+          actor: p.event.actor,
+          acceptedAt: acceptedAt.toISOString(),
+          duplicate: false,
+        };
+        logged.set(key, receipt);
+        hashes.set(key, { eventHash: p.eventHash, signature: p.signature });
+        results.push({ accepted: true, receipt });
+        next++;
+      }
+      await batch.flush(tx);
+      await this.log.append(tx, entries, acceptedAt);
+      await this.log.advanceSequencer(tx, next);
+      return { entries: entries.length, next };
+    });
+    if (appended.entries > 0) this.signals.appended(appended.next);
+    return results;
+  }
+
+  /** The same event id again: the original receipt if the bytes are the same, else EVENT_ID_CONFLICT. */
+  private replay(
+    p: PreparedEvent,
+    earlier: StoredEntryRef | Receipt,
+    inBatch?: { eventHash: Uint8Array; signature: Uint8Array },
+  ): IntakeResult {
+    const same =
+      'event_hash' in earlier
+        ? equal(earlier.event_hash, p.eventHash) && equal(earlier.signature, p.signature)
+        : !!inBatch && equal(inBatch.eventHash, p.eventHash) && equal(inBatch.signature, p.signature);
+    if (!same) {
+      const index = 'event_hash' in earlier ? earlier.idx : earlier.index;
+      return refusal(
+        new LedgerError(
+          'EVENT_ID_CONFLICT',
+          `event id "${p.event.id}" of ${p.event.actor} is already logged (index ${index}) with different content`,
+          { index },
+        ),
+        p.event.id,
+      );
+    }
+    const receipt: Receipt =
+      'event_hash' in earlier
+        ? {
+            index: earlier.idx,
+            leafHash: bytesToBase64(earlier.leaf_hash),
+            eventId: earlier.event_id,
+            actor: earlier.actor,
+            acceptedAt: earlier.accepted_at.toISOString(),
+            duplicate: true,
+          }
+        : { ...earlier, duplicate: true };
+    return { accepted: true, receipt };
+  }
+}
+
+function isRefusal(value: PreparedEvent | IntakeResult): value is IntakeResult {
+  return 'accepted' in value;
+}
+
+/** Turns any error into a coded refusal; unexpected errors become INTERNAL without leaking details. */
+function refusal(error: unknown, eventId?: string): IntakeResult {
+  if (error instanceof AppError) {
+    return { accepted: false, eventId, status: error.status, error: error.toBody().error };
+  }
+  if (error instanceof RegistryViolation) {
+    const status = (LEDGER_ERRORS as Record<string, number>)[error.code] ?? HttpStatus.UNPROCESSABLE_ENTITY;
+    return { accepted: false, eventId, status, error: { code: error.code, message: error.message } };
+  }
+  return {
+    accepted: false,
+    eventId,
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    error: { code: 'INTERNAL', message: 'internal error; the operator has the details in the log' },
+  };
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+export { RuleViolation };

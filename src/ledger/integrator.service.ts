@@ -1,0 +1,212 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { equalBytes } from '../merkle/bytes';
+import { MerkleFrontier } from '../merkle/frontier';
+import { TILE_HEIGHT } from '../merkle/tiles';
+import { CheckpointService, PublishedCheckpoint } from './checkpoint.service';
+import { LogRepository } from './log.repository';
+import { LogSignals } from './log-signals';
+import { TreeService } from './tree.service';
+
+/** Arbitrary but fixed: the advisory lock that makes one process (of any number) the integrator. */
+const INTEGRATOR_LOCK = 0x52784c6f67; // "RxLog"
+/** Leaves read per round trip while integrating. */
+const READ_CHUNK = 20_000;
+
+/**
+ * The single integrator: adds committed log entries to the Merkle tree in batches, stores the new tile hashes
+ * and signs a checkpoint, all in one transaction; on a timer (CHECKPOINT_INTERVAL_MS) while entries arrive,
+ * and at once on demand. Every process runs this loop, but only the holder of a PostgreSQL advisory lock
+ * integrates; if it dies, its session ends, the lock is freed and another process takes over.
+ */
+@Injectable()
+export class IntegratorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IntegratorService.name);
+  private lockClient?: PoolClient;
+  private frontier?: MerkleFrontier;
+  private stopped = true;
+  private demanded = false;
+  private pending = false;
+  private lastPublish = 0;
+  private wake: () => void = () => undefined;
+  private loop?: Promise<void>;
+  private unsubscribe: (() => void)[] = [];
+  private halted = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly log: LogRepository,
+    private readonly tree: TreeService,
+    private readonly checkpoints: CheckpointService,
+    private readonly signals: LogSignals,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.unsubscribe = [
+      this.signals.on('appended', () => {
+        this.pending = true;
+        this.wake();
+      }),
+      this.signals.on('demand', () => {
+        this.demanded = true;
+        this.wake();
+      }),
+    ];
+    this.pending = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe.forEach((off) => off());
+    this.wake();
+    await this.loop;
+    await this.releaseLock();
+  }
+
+  /** True while this process holds the integrator lock. */
+  get isIntegrator(): boolean {
+    return this.lockClient !== undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!(await this.holdLock())) {
+          await this.sleep(1000);
+          continue;
+        }
+        if (!this.pending && !this.demanded) {
+          await this.sleep(1000);
+          // Poll now and then: an append notification from another process can be lost.
+          this.pending = true;
+          continue;
+        }
+        const due = this.lastPublish + this.config.CHECKPOINT_INTERVAL_MS - Date.now();
+        if (!this.demanded && due > 0) {
+          await this.sleep(due);
+          if (!this.demanded && this.lastPublish + this.config.CHECKPOINT_INTERVAL_MS > Date.now()) continue;
+        }
+        this.demanded = false;
+        this.pending = false;
+        await this.integrate();
+      } catch (error) {
+        if (this.stopped) break;
+        this.logger.error(`integration failed: ${(error as Error).message}; retrying`);
+        this.frontier = undefined;
+        await this.releaseLock();
+        await this.sleep(1000);
+      }
+    }
+  }
+
+  /**
+   * Integrates every committed entry not yet in the tree and publishes a checkpoint for the new size.
+   * Returns the checkpoint, or undefined when there was nothing new.
+   */
+  async integrate(): Promise<PublishedCheckpoint | undefined> {
+    if (this.halted) return undefined;
+    const frontier = this.frontier ?? (await this.loadFrontier());
+    if (!frontier) return undefined;
+    const committed = await this.log.committedSize();
+    if (committed <= frontier.size) return undefined;
+
+    const working = new MerkleFrontier(frontier.size, frontier.hashes);
+    const tileHashes: { tileLevel: number; index: number; hash: Uint8Array }[] = [];
+    const collect = (level: number, index: number, hash: Uint8Array) => {
+      if (level > 0 && level % TILE_HEIGHT === 0) tileHashes.push({ tileLevel: level / TILE_HEIGHT, index, hash });
+    };
+    while (working.size < committed) {
+      const rows = await this.log.leafHashes(working.size, Math.min(READ_CHUNK, committed - working.size));
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (row.idx !== working.size) throw new Error(`log index ${working.size} is missing`);
+        working.append(new Uint8Array(row.leaf_hash), collect);
+      }
+    }
+    const size = working.size;
+    const rootHash = working.root();
+    const note = this.checkpoints.sign(size, rootHash);
+    const createdAt = await this.db.transaction((tx) =>
+      this.log.publish(tx, tileHashes, { treeSize: size, rootHash, note }),
+    );
+    this.frontier = working;
+    this.lastPublish = Date.now();
+    const published = { size, rootHash, note, createdAt };
+    this.checkpoints.adopt(published);
+    this.signals.published(size);
+    return published;
+  }
+
+  /** Rebuilds the frontier of the latest checkpoint from stored hashes and checks it against its root. */
+  private async loadFrontier(): Promise<MerkleFrontier | undefined> {
+    const latest = await this.log.latestCheckpoint();
+    if (!latest) {
+      this.frontier = MerkleFrontier.empty();
+      return this.frontier;
+    }
+    const ids = MerkleFrontier.nodeIds(latest.tree_size);
+    const frontier = new MerkleFrontier(latest.tree_size, await this.tree.nodeHashes(ids, latest.tree_size));
+    if (!equalBytes(frontier.root(), new Uint8Array(latest.root_hash))) {
+      // The stored tree no longer matches what was signed: someone changed the log tables. Stop growing the
+      // tree on top of it and leave the evidence for `audit`.
+      this.halted = true;
+      this.logger.error(
+        `the stored tree does not match checkpoint ${latest.tree_size}; integration halted — run \`npm run audit\``,
+      );
+      return undefined;
+    }
+    this.frontier = frontier;
+    return frontier;
+  }
+
+  private async holdLock(): Promise<boolean> {
+    if (this.lockClient) return true;
+    const client = await this.db.connect();
+    try {
+      const [row] = (
+        await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INTEGRATOR_LOCK])
+      ).rows;
+      if (!row.locked) {
+        client.release();
+        return false;
+      }
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    client.on('error', () => {
+      if (this.lockClient === client) {
+        this.lockClient = undefined;
+        this.frontier = undefined;
+      }
+    });
+    this.lockClient = client;
+    this.frontier = undefined;
+    this.logger.log('this process is now the integrator');
+    return true;
+  }
+
+  private async releaseLock(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    if (!client) return;
+    await client.query('SELECT pg_advisory_unlock($1)', [INTEGRATOR_LOCK]).catch(() => undefined);
+    client.release();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,192 @@
+import { Injectable } from '@nestjs/common';
+import { Database, Sql } from '../database/database';
+
+export interface NewLogEntry {
+  index: number;
+  leafHash: Uint8Array;
+  actor: string;
+  eventId: string;
+  eventType: string;
+  keyId: string;
+  eventTime: string;
+  eventHash: Uint8Array;
+  signature: Uint8Array;
+  eventJson: string;
+  /** Every party the event names, the actor included. */
+  parties: string[];
+}
+
+export interface StoredEntryRef {
+  idx: number;
+  actor: string;
+  event_id: string;
+  event_hash: Buffer;
+  signature: Buffer;
+  leaf_hash: Buffer;
+  accepted_at: Date;
+}
+
+export interface StoredEntry extends StoredEntryRef {
+  event_type: string;
+  key_id: string;
+  event_time: Date;
+  event_json: string;
+}
+
+export interface StoredCheckpoint {
+  tree_size: number;
+  root_hash: Buffer;
+  note: string;
+  created_at: Date;
+}
+
+const bytes = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+
+/** All SQL on the log tables: the sequencer, entries, tile hashes and checkpoints. */
+@Injectable()
+export class LogRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Locks the sequencer row for the rest of the transaction and returns the next free index. */
+  async lockSequencer(tx: Sql): Promise<number> {
+    const [row] = await tx.query<{ next_index: number }>(
+      'SELECT next_index FROM log_sequencer WHERE id = 1 FOR UPDATE',
+    );
+    return row.next_index;
+  }
+
+  async advanceSequencer(tx: Sql, nextIndex: number): Promise<void> {
+    await tx.query('UPDATE log_sequencer SET next_index = $1 WHERE id = 1', [nextIndex]);
+  }
+
+  /** Entries already logged under any of these (actor, event id) pairs. */
+  async findByEventIds(sql: Sql, actors: string[], eventIds: string[]): Promise<StoredEntryRef[]> {
+    if (actors.length === 0) return [];
+    return sql.query<StoredEntryRef>(
+      `SELECT e.idx, e.actor, e.event_id, e.event_hash, e.signature, e.leaf_hash, e.accepted_at
+         FROM unnest($1::text[], $2::text[]) AS k(actor, event_id)
+         JOIN log_entry e ON e.actor = k.actor AND e.event_id = k.event_id`,
+      [actors, eventIds],
+    );
+  }
+
+  async append(tx: Sql, entries: NewLogEntry[], acceptedAt: Date): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.query(
+      `INSERT INTO log_entry (idx, leaf_hash, accepted_at, actor, event_id, event_type, key_id, event_time,
+                              event_hash, signature, event_json)
+       SELECT idx, leaf_hash, $3, actor, event_id, event_type, key_id, event_time, event_hash, signature, event_json
+         FROM unnest($1::bigint[], $2::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                     $9::bytea[], $10::bytea[], $11::text[])
+              AS t(idx, leaf_hash, actor, event_id, event_type, key_id, event_time, event_hash, signature, event_json)`,
+      [
+        entries.map((e) => e.index),
+        entries.map((e) => bytes(e.leafHash)),
+        acceptedAt,
+        entries.map((e) => e.actor),
+        entries.map((e) => e.eventId),
+        entries.map((e) => e.eventType),
+        entries.map((e) => e.keyId),
+        entries.map((e) => e.eventTime),
+        entries.map((e) => bytes(e.eventHash)),
+        entries.map((e) => bytes(e.signature)),
+        entries.map((e) => e.eventJson),
+      ],
+    );
+    const glns: string[] = [];
+    const idxs: number[] = [];
+    for (const entry of entries) {
+      for (const gln of new Set(entry.parties)) {
+        glns.push(gln);
+        idxs.push(entry.index);
+      }
+    }
+    await tx.query(
+      'INSERT INTO log_entry_party (gln, idx) SELECT * FROM unnest($1::text[], $2::bigint[])',
+      [glns, idxs],
+    );
+  }
+
+  async entry(index: number): Promise<StoredEntry | undefined> {
+    const [row] = await this.db.query<StoredEntry>('SELECT * FROM log_entry WHERE idx = $1', [index]);
+    return row;
+  }
+
+  async entryParties(index: number): Promise<string[]> {
+    const rows = await this.db.query<{ gln: string }>('SELECT gln FROM log_entry_party WHERE idx = $1', [index]);
+    return rows.map((r) => r.gln);
+  }
+
+  async indexOfLeafHash(leafHash: Uint8Array, below: number): Promise<number | undefined> {
+    const [row] = await this.db.query<{ idx: number }>(
+      'SELECT idx FROM log_entry WHERE leaf_hash = $1 AND idx < $2 ORDER BY idx LIMIT 1',
+      [bytes(leafHash), below],
+    );
+    return row?.idx;
+  }
+
+  /** Leaf hashes [from, from + count), in index order. */
+  async leafHashes(from: number, count: number, sql: Sql = this.db): Promise<{ idx: number; leaf_hash: Buffer }[]> {
+    return sql.query('SELECT idx, leaf_hash FROM log_entry WHERE idx >= $1 AND idx < $2 ORDER BY idx', [
+      from,
+      from + count,
+    ]);
+  }
+
+  /** Hashes of tile level `tileLevel` (>= 1), indexes [from, from + count). */
+  async treeHashes(tileLevel: number, from: number, count: number): Promise<{ idx: number; hash: Buffer }[]> {
+    return this.db.query(
+      'SELECT idx, hash FROM tree_hash WHERE tile_level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
+      [tileLevel, from, from + count],
+    );
+  }
+
+  /** Leaf data bundles for [from, from + count): accepted_at, event hash and signature of each entry. */
+  async leafData(
+    from: number,
+    count: number,
+  ): Promise<{ idx: number; accepted_at: Date; event_hash: Buffer; signature: Buffer }[]> {
+    return this.db.query(
+      'SELECT idx, accepted_at, event_hash, signature FROM log_entry WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+      [from, from + count],
+    );
+  }
+
+  async latestCheckpoint(sql: Sql = this.db): Promise<StoredCheckpoint | undefined> {
+    const [row] = await sql.query<StoredCheckpoint>('SELECT * FROM checkpoint ORDER BY tree_size DESC LIMIT 1');
+    return row;
+  }
+
+  async checkpointAtLeast(size: number): Promise<StoredCheckpoint | undefined> {
+    const [row] = await this.db.query<StoredCheckpoint>(
+      'SELECT * FROM checkpoint WHERE tree_size >= $1 ORDER BY tree_size LIMIT 1',
+      [size],
+    );
+    return row;
+  }
+
+  /** Stores the integrator's new tile hashes and the checkpoint that covers them, atomically. */
+  async publish(
+    tx: Sql,
+    hashes: { tileLevel: number; index: number; hash: Uint8Array }[],
+    checkpoint: { treeSize: number; rootHash: Uint8Array; note: string },
+  ): Promise<Date> {
+    if (hashes.length > 0) {
+      await tx.query(
+        'INSERT INTO tree_hash (tile_level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
+        [hashes.map((h) => h.tileLevel), hashes.map((h) => h.index), hashes.map((h) => bytes(h.hash))],
+      );
+    }
+    const [row] = await tx.query<{ created_at: Date }>(
+      'INSERT INTO checkpoint (tree_size, root_hash, note) VALUES ($1, $2, $3) RETURNING created_at',
+      [checkpoint.treeSize, bytes(checkpoint.rootHash), checkpoint.note],
+    );
+    return row.created_at;
+  }
+
+  /** Highest index logged so far + 1 (what the sequencer has handed out and committed). */
+  async committedSize(sql: Sql = this.db): Promise<number> {
+    const [row] = await sql.query<{ next_index: number }>('SELECT next_index FROM log_sequencer WHERE id = 1');
+    return row.next_index;
+  }
+}

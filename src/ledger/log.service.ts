@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { Principal } from '../auth/principal';
+import { AuthError } from '../common/app-error';
+import { Hash } from '../merkle/hash';
+import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '../merkle/tiles';
+import { encodeLeaf } from '../protocol/leaf';
+import { bytesToBase64 } from '../signing/bytes';
+import { CheckpointService, PublishedCheckpoint } from './checkpoint.service';
+import { LedgerError } from './ledger.errors';
+import { LogRepository } from './log.repository';
+import { Receipt } from './receipt';
+import { TreeService } from './tree.service';
+
+export interface InclusionProofView {
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  hashes: string[];
+  /** The signed checkpoint of `treeSize`, when one was published for exactly that size. */
+  checkpoint?: string;
+}
+
+export interface LogEntryView {
+  index: number;
+  leafHash: string;
+  acceptedAt: string;
+  eventHash: string;
+  event: unknown;
+  signature: string;
+}
+
+const b64 = (hashes: Hash[]) => hashes.map(bytesToBase64);
+
+/** The read side of the log: checkpoints, tiles, entries and proofs (docs/PROTOCOL.md §4 to §6). */
+@Injectable()
+export class LogService {
+  constructor(
+    private readonly log: LogRepository,
+    private readonly tree: TreeService,
+    private readonly checkpoints: CheckpointService,
+  ) {}
+
+  /** Entries logged so far (integrated or not). */
+  committedSize(): Promise<number> {
+    return this.log.committedSize();
+  }
+
+  latest(): PublishedCheckpoint {
+    const latest = this.checkpoints.latest();
+    if (!latest) throw new LedgerError('NO_CHECKPOINT', 'no checkpoint has been published yet');
+    return latest;
+  }
+
+  /** A tile or an entry bundle, by its C2SP tlog-tiles path (relative, starting with `tile/`). */
+  async tile(path: string): Promise<{ bytes: Uint8Array; full: boolean }> {
+    let parsed: ReturnType<typeof parseTilePath>;
+    try {
+      parsed = parseTilePath(path);
+    } catch (error) {
+      throw new LedgerError('TILE_PATH_INVALID', (error as Error).message);
+    }
+    const size = this.latest().size;
+    const level = parsed.kind === 'entries' ? 0 : parsed.level;
+    const width = parsed.width ?? TILE_WIDTH;
+    if (tileWidth(level, parsed.index, size) < width) {
+      throw new LedgerError('TILE_NOT_FOUND', `tile ${path} is not in the tree of the latest checkpoint (size ${size})`);
+    }
+    if (parsed.kind === 'entries') {
+      const rows = await this.log.leafData(parsed.index * TILE_WIDTH, width);
+      const leaves = rows.map((r) =>
+        encodeLeaf({ acceptedAtMs: r.accepted_at.getTime(), eventHash: r.event_hash, signature: r.signature }),
+      );
+      return { bytes: encodeEntryBundle(leaves), full: width === TILE_WIDTH };
+    }
+    const hashes = (await this.tree.tileHashes(level, parsed.index, size)).slice(0, width);
+    const bytes = new Uint8Array(hashes.length * 32);
+    hashes.forEach((h, i) => bytes.set(h, i * 32));
+    return { bytes, full: width === TILE_WIDTH };
+  }
+
+  /** An event with its signature, for the parties it names and for regulators. */
+  async entry(index: number, principal: Principal): Promise<LogEntryView> {
+    const row = await this.log.entry(index);
+    if (!row) throw new LedgerError('ENTRY_NOT_FOUND', `no log entry ${index}`);
+    if (principal.role !== 'regulator' && principal.role !== 'operator') {
+      const parties = await this.log.entryParties(index);
+      if (!parties.includes(principal.gln)) {
+        throw AuthError.forbidden(`log entry ${index} does not name ${principal.gln}; only the parties it names and regulators may read it`);
+      }
+    }
+    return {
+      index: row.idx,
+      leafHash: bytesToBase64(row.leaf_hash),
+      acceptedAt: row.accepted_at.toISOString(),
+      eventHash: bytesToBase64(row.event_hash),
+      event: JSON.parse(row.event_json),
+      signature: bytesToBase64(row.signature),
+    };
+  }
+
+  async inclusionProof(index: number, size?: number): Promise<InclusionProofView> {
+    const latest = this.latest();
+    const treeSize = size ?? latest.size;
+    if (treeSize > latest.size || treeSize < 1) {
+      throw new LedgerError('TREE_SIZE_INVALID', `size must be between 1 and the latest checkpoint's ${latest.size}`);
+    }
+    if (index >= treeSize) {
+      throw new LedgerError('INDEX_OUT_OF_RANGE', `index ${index} is not in a tree of ${treeSize} leaves`);
+    }
+    const [leaf] = await this.tree.nodeHashes([{ level: 0, index }], treeSize);
+    const hashes = await this.tree.inclusionProof(index, treeSize);
+    return {
+      leafIndex: index,
+      treeSize,
+      leafHash: bytesToBase64(leaf),
+      hashes: b64(hashes),
+      ...(treeSize === latest.size ? { checkpoint: latest.note } : {}),
+    };
+  }
+
+  async inclusionProofByLeafHash(leafHash: Uint8Array, size?: number): Promise<InclusionProofView> {
+    const treeSize = size ?? this.latest().size;
+    const index = await this.log.indexOfLeafHash(leafHash, treeSize);
+    if (index === undefined) {
+      throw new LedgerError('ENTRY_NOT_FOUND', `no leaf with that hash in a tree of ${treeSize} leaves`);
+    }
+    return this.inclusionProof(index, treeSize);
+  }
+
+  async consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; hashes: string[]; checkpoint?: string }> {
+    const latest = this.latest();
+    const toSize = to ?? latest.size;
+    if (toSize > latest.size) {
+      throw new LedgerError('TREE_SIZE_INVALID', `to must be at most the latest checkpoint's size ${latest.size}`);
+    }
+    if (from > toSize) throw new LedgerError('TREE_SIZE_INVALID', `from (${from}) must not exceed to (${toSize})`);
+    return {
+      from,
+      to: toSize,
+      hashes: b64(await this.tree.consistencyProof(from, toSize)),
+      ...(toSize === latest.size ? { checkpoint: latest.note } : {}),
+    };
+  }
+
+  /** Waits until each receipt's event is in a signed checkpoint and adds that checkpoint and the proof. */
+  async attachProofs(receipts: Receipt[], timeoutMs: number): Promise<Receipt[]> {
+    if (receipts.length === 0) return receipts;
+    const highest = Math.max(...receipts.map((r) => r.index));
+    const checkpoint = await this.checkpoints.waitFor(highest, timeoutMs);
+    if (!checkpoint) return receipts;
+    return Promise.all(
+      receipts.map(async (receipt) => ({
+        ...receipt,
+        checkpoint: checkpoint.note,
+        inclusionProof: {
+          treeSize: checkpoint.size,
+          leafIndex: receipt.index,
+          hashes: b64(await this.tree.inclusionProof(receipt.index, checkpoint.size)),
+        },
+      })),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { createApp, createLogger } from './app.factory';
+import { ConfigError, loadConfig } from './config/app-config';
+import { loadSecrets } from './config/secrets';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    logger.log(`no DATABASE_URL: starting the embedded PostgreSQL in ${config.dataDir}/pg`, 'Database');
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.EMBEDDED_PG_PORT,
+      log: (message) => logger.debug?.(message, 'PostgreSQL'),
+    });
+    databaseUrl = embedded.url;
+  }
+  const secrets = loadSecrets(config);
+  const app = await createApp({ config, secrets, databaseUrl }, logger);
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  logger.log(`listening on http://${config.HOST}:${config.PORT} (API docs at /docs)`, 'RxLedger');
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exit(1);
+});

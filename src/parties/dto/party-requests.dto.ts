@@ -1,0 +1,27 @@
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { EVENT_TIME_PATTERN } from '../../protocol/event';
+import { KeyAddBodyDto, PartyRegisterBodyDto } from './registry-bodies.dto';
+
+/** POST /v1/parties: what the operator sends to register a trading partner. */
+export class RegisterPartyDto extends PartyRegisterBodyDto {}
+
+/** POST /v1/parties/:gln/keys */
+export class AddKeyDto extends OmitType(KeyAddBodyDto, ['gln'] as const) {}
+
+/** POST /v1/parties/:gln/keys/:keyId/revoke */
+export class RevokeKeyDto {
+  @ApiPropertyOptional({ description: 'RFC 3339; default now. Events signed with the key at or after it are refused.' })
+  @IsOptional()
+  @Matches(EVENT_TIME_PATTERN, { message: '$property must be an RFC 3339 date-time with a time zone' })
+  revokedAt?: string;
+}
+
+/** POST /v1/parties/:gln/tokens */
+export class IssueTokenDto {
+  @ApiPropertyOptional({ example: 'warehouse system' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 100)
+  label?: string;
+}
