@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The ledger core: the append-only log (entries, the parties each entry names, Merkle tile hashes, signed
- * checkpoints), its sequencer, and the registry read model (parties, keys) with API tokens.
+ * The ledger core: the append-only log (entries, Merkle tile hashes, signed checkpoints) and its sequencer; the
+ * read model of the registry (parties, keys) and of who each entry names; API tokens.
  */
 export class LedgerCore1763935200000 implements MigrationInterface {
   name = 'LedgerCore1763935200000';
@@ -44,11 +44,12 @@ export class LedgerCore1763935200000 implements MigrationInterface {
     await q.query(`CREATE INDEX log_entry_leaf_hash ON log_entry (leaf_hash)`);
     await q.query(`CREATE INDEX log_entry_type_time ON log_entry (event_type, event_time)`);
 
-    // Every party an entry names (the actor included): who may read it, and a party's history.
+    // Read model: every party an entry names (the actor included), i.e. who may read it, and each party's
+    // history. Derived from the events (rebuilt by `rebuild`), so not one of the append-only log tables.
     await q.query(`
       CREATE TABLE log_entry_party (
         gln char(13) NOT NULL,
-        idx bigint NOT NULL REFERENCES log_entry (idx),
+        idx bigint NOT NULL,
         PRIMARY KEY (gln, idx)
       )`);
 
@@ -70,7 +71,7 @@ export class LedgerCore1763935200000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);
 
-    for (const table of ['log_entry', 'log_entry_party', 'tree_hash', 'checkpoint']) {
+    for (const table of ['log_entry', 'tree_hash', 'checkpoint']) {
       await q.query(`
         CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
         FOR EACH ROW EXECUTE FUNCTION refuse_change()`);
