@@ -12,6 +12,11 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { PartiesModule } from './parties/parties.module';
+import { SupplyChainModule } from './supply-chain/supply-chain.module';
+import { ManufacturersModule } from './manufacturers/manufacturers.module';
+import { DistributorsModule } from './distributors/distributors.module';
+import { DispensersModule } from './dispensers/dispensers.module';
+import { VerificationModule } from './verification/verification.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -45,6 +50,11 @@ export class AppModule {
         DatabaseModule,
         LedgerModule,
         PartiesModule,
+        SupplyChainModule,
+        ManufacturersModule,
+        DistributorsModule,
+        DispensersModule,
+        VerificationModule,
         HealthModule,
       ],
       providers: [

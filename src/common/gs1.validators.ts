@@ -1,5 +1,7 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
 import { hasValidCheckDigit } from '../gs1/check-digit';
+import { isCharset82 } from '../gs1/identifiers';
+import { itemCodeError } from '../protocol/item-code';
 
 function digitsWithCheck(length: number) {
   return (value: unknown) =>
@@ -24,3 +26,27 @@ export const IsGln = gs1Decorator('isGln', digitsWithCheck(13), 'a GLN (13 digit
 export const IsGtin14 = gs1Decorator('isGtin14', digitsWithCheck(14), 'a GTIN-14 (14 digits with a valid GS1 check digit)');
 /** An SSCC: 18 digits with a valid GS1 check digit. */
 export const IsSscc = gs1Decorator('isSscc', digitsWithCheck(18), 'an SSCC (18 digits with a valid GS1 check digit)');
+
+/** An item code: (01)<GTIN-14>(21)<serial> for a unit, (00)<SSCC-18> for a container. */
+export const IsItemCode = gs1Decorator(
+  'isItemCode',
+  (value) => itemCodeError(value) === null,
+  'an item code: (01)<GTIN-14>(21)<serial> or (00)<SSCC-18> with valid check digits',
+);
+
+/** A serial (AI 21) or lot (AI 10): 1 to 20 characters of GS1 character set 82. */
+export const IsGs1Text = gs1Decorator(
+  'isGs1Text',
+  (value) => typeof value === 'string' && value.length >= 1 && value.length <= 20 && isCharset82(value),
+  '1 to 20 characters of the GS1 character set 82 (letters, digits and !"%&\'()*+,-./:;<=>?_)',
+);
+
+/** An expiry date as printed on the package, AI 17 (YYMMDD; DD = 00 means the end of the month). */
+export const IsYymmdd = gs1Decorator(
+  'isYymmdd',
+  (value) =>
+    typeof value === 'string' &&
+    /^\d{2}(0[1-9]|1[0-2])\d{2}$/.test(value) &&
+    Number(value.slice(4)) <= 31,
+  'a date YYMMDD as in GS1 AI 17 (DD = 00 for the end of the month)',
+);

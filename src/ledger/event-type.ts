@@ -1,7 +1,7 @@
 import { ClassConstructor } from 'class-transformer';
 import { Sql } from '../database/database';
 import { LedgerEvent } from '../protocol/event';
-import { PartyRecord, PartyRole, RegistryState } from '../protocol/registry';
+import { KeyRecord, PartyRecord, PartyRole, RegistryState } from '../protocol/registry';
 
 /**
  * State that event rules read and change, loaded in bulk for a whole batch of events inside the intake
@@ -23,9 +23,9 @@ export type StoreClass<S extends IntakeStore> = abstract new (...args: any[]) =>
 export abstract class RegistryStore extends IntakeStore implements RegistryState {
   abstract want(glns: Iterable<string>, keyIds: Iterable<string>): void;
   abstract party(gln: string): PartyRecord | undefined;
-  abstract key(keyId: string): import('../protocol/registry').KeyRecord | undefined;
+  abstract key(keyId: string): KeyRecord | undefined;
   abstract putParty(party: PartyRecord): void;
-  abstract putKey(key: import('../protocol/registry').KeyRecord): void;
+  abstract putKey(key: KeyRecord): void;
   abstract isEmpty(): boolean;
 }
 
@@ -70,6 +70,11 @@ export interface EventContext<B> {
   acceptedAt: Date;
   /** The actor's registry record (null only for the operator's genesis self-registration). */
   actor: PartyRecord | null;
+  /**
+   * Parties the rule finds the event concerns besides those `namedParties` gives (e.g. the manufacturer of a
+   * quarantined product): they may read the event too.
+   */
+  alsoNamed: Set<string>;
 }
 
 /**

@@ -231,7 +231,9 @@ export class IntakeService {
               `a ${actor.role} may not sign ${p.event.type} events (allowed: ${p.type.actorRoles.join(', ')})`,
             );
           }
-          p.type.apply(batch, { event: p.event, body: p.body, index: next, acceptedAt, actor });
+          const alsoNamed = new Set<string>();
+          p.type.apply(batch, { event: p.event, body: p.body, index: next, acceptedAt, actor, alsoNamed });
+          alsoNamed.forEach((gln) => p.parties.push(gln));
         } catch (error) {
           results.push(refusal(error, p.event.id));
           continue;

@@ -3,6 +3,7 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { EventTypeRegistry } from '../ledger/event-type.registry';
 import { RegistryStore } from '../ledger/event-type';
 import { PartiesController } from './parties.controller';
+import { OperatorService } from './operator.service';
 import { PartiesService } from './parties.service';
 import { KeyAddType, KeyRevokeType, PartyRegisterType } from './registry.event-types';
 import { RegistryRepository } from './registry.repository';
@@ -14,8 +15,8 @@ import { TokensService } from './tokens.service';
 @Module({
   imports: [LedgerModule],
   controllers: [PartiesController],
-  providers: [PartiesService, RegistryRepository, TokensRepository, TokensService],
-  exports: [PartiesService, TokensService, RegistryRepository],
+  providers: [PartiesService, OperatorService, RegistryRepository, TokensRepository, TokensService],
+  exports: [PartiesService, OperatorService, TokensService, RegistryRepository],
 })
 export class PartiesModule implements OnModuleInit {
   constructor(

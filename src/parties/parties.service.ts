@@ -1,17 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Principal } from '../auth/principal';
-import { AppError, NotFoundError } from '../common/app-error';
+import { NotFoundError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
-import { Secrets } from '../config/secrets';
-import { IntakeService } from '../ledger/intake.service';
 import { Receipt } from '../ledger/receipt';
-import { LedgerEvent } from '../protocol/event';
 import { KeyRecord, PartyRecord, PartyRole } from '../protocol/registry';
 import { base64ToBytes, bytesToBase64 } from '../signing/bytes';
-import { publicKeyOf } from '../signing/ed25519';
-import { keyIdOf, signEvent } from '../signing/event-signing';
+import { keyIdOf } from '../signing/event-signing';
 import { AddKeyDto, RegisterPartyDto } from './dto/party-requests.dto';
 import { KeyAddBodyDto, KeyRevokeBodyDto, PartyRegisterBodyDto } from './dto/registry-bodies.dto';
+import { OperatorService } from './operator.service';
 import { RegistryRepository } from './registry.repository';
 
 export interface PartyView extends PartyRecord {
@@ -34,18 +30,12 @@ export interface KeyView {
 @Injectable()
 export class PartiesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(PartiesService.name);
-  private readonly operatorPublicKey: Uint8Array;
-  private readonly operator: Principal;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly secrets: Secrets,
     private readonly registry: RegistryRepository,
-    private readonly intake: IntakeService,
-  ) {
-    this.operatorPublicKey = publicKeyOf(secrets.operatorSeed);
-    this.operator = { kind: 'operator', gln: config.OPERATOR_GLN, role: 'operator' };
-  }
+    private readonly operator: OperatorService,
+  ) {}
 
   /** On a new log, the operator's self-registration becomes entry 0. */
   async onApplicationBootstrap(): Promise<void> {
@@ -55,15 +45,15 @@ export class PartiesService implements OnApplicationBootstrap {
         name: this.config.OPERATOR_NAME,
         role: 'operator',
         address: { street: '-', city: '-', postalCode: '-', country: 'US' },
-        publicKeys: [bytesToBase64(this.operatorPublicKey)],
+        publicKeys: [bytesToBase64(this.operator.publicKey)],
       };
-      const [result] = await this.intake.submit(this.operator, [this.operatorEvent('party.register', `register:${body.gln}`, body)]);
+      const result = await this.operator.trySubmit('party.register', `register:${body.gln}`, body);
       if (!result.accepted && result.error.code !== 'EVENT_ID_CONFLICT') {
         throw new Error(`could not write the operator's registration: ${result.error.code} ${result.error.message}`);
       }
       if (result.accepted) this.logger.log(`registered the operator ${body.gln} as log entry ${result.receipt.index}`);
     }
-    const operatorKey = keyIdOf(this.operatorPublicKey);
+    const operatorKey = this.operator.keyId;
     const key = (await this.registry.keysOf(this.config.OPERATOR_GLN)).find((k) => k.keyId === operatorKey);
     if (!key || key.revokedAtMs !== null) {
       this.logger.error(
@@ -75,7 +65,7 @@ export class PartiesService implements OnApplicationBootstrap {
 
   async register(dto: RegisterPartyDto): Promise<{ party: PartyView; receipt: Receipt }> {
     const body: PartyRegisterBodyDto = { ...dto, address: { ...dto.address } };
-    const receipt = await this.submit('party.register', `register:${dto.gln}`, body);
+    const receipt = await this.operator.submit('party.register', `register:${dto.gln}`, body, 'PARTY_ALREADY_REGISTERED');
     return { party: await this.get(dto.gln), receipt };
   }
 
@@ -83,7 +73,7 @@ export class PartiesService implements OnApplicationBootstrap {
     await this.get(gln);
     const body: KeyAddBodyDto = { gln, publicKey: dto.publicKey };
     const keyId = keyIdOf(base64ToBytes(dto.publicKey));
-    const receipt = await this.submit('key.add', `key.add:${keyId}`, body);
+    const receipt = await this.operator.submit('key.add', `key.add:${keyId}`, body, 'KEY_ALREADY_REGISTERED');
     return { key: (await this.get(gln)).keys.find((k) => k.keyId === keyId)!, receipt };
   }
 
@@ -91,7 +81,7 @@ export class PartiesService implements OnApplicationBootstrap {
     const party = await this.get(gln);
     if (!party.keys.some((k) => k.keyId === keyId)) throw new NotFoundError(`party ${gln} has no key ${keyId}`, 'KEY_UNKNOWN');
     const body: KeyRevokeBodyDto = { gln, keyId, revokedAt: revokedAt ?? new Date().toISOString() };
-    const receipt = await this.submit('key.revoke', `key.revoke:${keyId}`, body);
+    const receipt = await this.operator.submit('key.revoke', `key.revoke:${keyId}`, body, 'KEY_ALREADY_REVOKED');
     return { key: (await this.get(gln)).keys.find((k) => k.keyId === keyId)!, receipt };
   }
 
@@ -109,33 +99,6 @@ export class PartiesService implements OnApplicationBootstrap {
   async find(gln: string): Promise<PartyRecord | undefined> {
     return this.registry.party(gln);
   }
-
-  private async submit(type: string, id: string, body: object): Promise<Receipt> {
-    const [result] = await this.intake.submit(this.operator, [this.operatorEvent(type, id, body)]);
-    if (!result.accepted) {
-      const code = result.error.code === 'EVENT_ID_CONFLICT' ? alreadyDoneCode(type) : result.error.code;
-      throw new AppError(code, result.error.message, result.status, result.error.details);
-    }
-    return result.receipt;
-  }
-
-  private operatorEvent(type: string, id: string, body: object) {
-    const event: LedgerEvent<object> = {
-      id,
-      type,
-      actor: this.config.OPERATOR_GLN,
-      keyId: keyIdOf(this.operatorPublicKey),
-      time: new Date().toISOString(),
-      body: JSON.parse(JSON.stringify(body)) as object,
-    };
-    return { event, signature: signEvent(event, this.secrets.operatorSeed) };
-  }
-}
-
-function alreadyDoneCode(type: string): string {
-  if (type === 'party.register') return 'PARTY_ALREADY_REGISTERED';
-  if (type === 'key.add') return 'KEY_ALREADY_REGISTERED';
-  return 'KEY_ALREADY_REVOKED';
 }
 
 function keyView(key: KeyRecord): KeyView {

@@ -1,0 +1,478 @@
+import { EventContext, EventType, IntakeBatch } from '../ledger/event-type';
+import { LedgerEvent } from '../protocol/event';
+import { PartyRole } from '../protocol/registry';
+import { Alert, AlertKind, Item, shipmentKey } from './custody.model';
+import {
+  active,
+  distinct,
+  existingItems,
+  heldBy,
+  loose,
+  notAwaitingReturnVerification,
+  notExpired,
+  notOnHold,
+  notRecalled,
+  withContents,
+} from './custody.rules';
+import { CustodyStore } from './custody.store';
+import {
+  ClearBody,
+  DecommissionBody,
+  DestroyBody,
+  IllegitimateBody,
+  PackBody,
+  QuarantineBody,
+  ReceiveBody,
+  ShipBody,
+  UnpackBody,
+} from './dto/custody-bodies.dto';
+import { ReturnVerifications } from './return-verifications';
+import { violation } from './supply-chain.errors';
+
+export const CUSTODIANS: readonly PartyRole[] = ['manufacturer', 'distributor', 'dispenser'];
+
+/** The custody events' common shape: they act on items held in the custody store. */
+export abstract class CustodyEventType<B extends object> implements EventType<B> {
+  abstract readonly type: string;
+  abstract readonly body: new () => B;
+  abstract readonly actorRoles: readonly PartyRole[];
+
+  namedParties(_body: B): string[] {
+    return [];
+  }
+
+  weight(body: B): number {
+    return itemsOf(body).length;
+  }
+
+  prepare(batch: IntakeBatch, body: B, _event: LedgerEvent<B>): void {
+    batch.store(CustodyStore).wantItems(itemsOf(body));
+  }
+
+  abstract apply(batch: IntakeBatch, context: EventContext<B>): void;
+}
+
+function itemsOf(body: object): string[] {
+  return (body as { items?: string[] }).items ?? [];
+}
+
+/** Everything the event moves: the named items and their contents, all held by the actor and active. */
+function movable(store: CustodyStore, codes: string[], actor: string): { top: Item[]; all: Item[] } {
+  distinct(codes);
+  const top = existingItems(store, codes);
+  const all = withContents(store, top);
+  heldBy(all, actor);
+  active(all);
+  return { top, all };
+}
+
+function detach(store: CustodyStore, items: Item[]): void {
+  for (const item of items) if (item.parent) store.setParent(item, null);
+}
+
+export class PackType extends CustodyEventType<PackBody> {
+  readonly type = 'pack';
+  readonly body = PackBody;
+  readonly actorRoles = CUSTODIANS;
+
+  override weight(body: PackBody): number {
+    return body.children.length;
+  }
+
+  override prepare(batch: IntakeBatch, body: PackBody): void {
+    batch.store(CustodyStore).wantItems([body.parent, ...body.children]);
+  }
+
+  apply(batch: IntakeBatch, { body, event, index }: EventContext<PackBody>): void {
+    const store = batch.store(CustodyStore);
+    if (body.children.includes(body.parent)) throw violation('CONTAINMENT_CYCLE', 'a container cannot contain itself', [body.parent]);
+    const { top: children, all } = movable(store, body.children, event.actor);
+    notOnHold(all);
+    loose(children, new Set());
+    const parent = store.item(body.parent);
+    if (parent) {
+      heldBy([parent], event.actor);
+      active([parent]);
+      notOnHold([parent]);
+      const above = new Set([parent.code, ...store.ancestors(parent)]);
+      const cycle = children.filter((c) => above.has(c.code));
+      if (cycle.length > 0) throw violation('CONTAINMENT_CYCLE', 'packing would put a container inside itself', cycle);
+    }
+    const container = parent ?? newContainer(body.parent, event.actor, index);
+    if (parent) store.touch(container, index);
+    else store.createItem(container, index);
+    for (const child of children) store.setParent(child, container.code);
+    all.forEach((item) => store.touch(item, index));
+  }
+}
+
+function newContainer(code: string, custodian: string, index: number): Item {
+  return {
+    code,
+    kind: 'container',
+    gtin: null,
+    serial: null,
+    lot: null,
+    expiryCode: null,
+    expiry: null,
+    status: 'active',
+    hold: null,
+    custodian,
+    seller: null,
+    parent: null,
+    shipment: null,
+    returnPending: false,
+    returnReceivedAt: null,
+    transfers: 0,
+    lastIndex: index,
+  };
+}
+
+export class UnpackType extends CustodyEventType<UnpackBody> {
+  readonly type = 'unpack';
+  readonly body = UnpackBody;
+  readonly actorRoles = CUSTODIANS;
+
+  override weight(body: UnpackBody): number {
+    return body.children?.length ?? 100;
+  }
+
+  override prepare(batch: IntakeBatch, body: UnpackBody): void {
+    batch.store(CustodyStore).wantItems([body.parent, ...(body.children ?? [])]);
+  }
+
+  apply(batch: IntakeBatch, { body, event, index }: EventContext<UnpackBody>): void {
+    const store = batch.store(CustodyStore);
+    const [parent] = existingItems(store, [body.parent]);
+    if (parent.kind !== 'container') throw violation('NOT_A_CONTAINER', `${parent.code} is not a container`, [parent]);
+    heldBy([parent], event.actor);
+    active([parent]);
+    let children: Item[];
+    if (body.children) {
+      distinct(body.children);
+      children = existingItems(store, body.children);
+      const elsewhere = children.filter((c) => c.parent !== parent.code);
+      if (elsewhere.length > 0) {
+        throw violation('ITEM_NOT_IN_CONTAINER', `${elsewhere.length} item(s) are not in ${parent.code}`, elsewhere);
+      }
+    } else {
+      children = store.contents(parent.code);
+    }
+    const affected = withContents(store, children);
+    for (const child of children) store.setParent(child, null);
+    store.touch(parent, index);
+    affected.forEach((item) => store.touch(item, index));
+  }
+}
+
+export class ShipType extends CustodyEventType<ShipBody> {
+  readonly type = 'ship';
+  readonly body = ShipBody;
+  readonly actorRoles = CUSTODIANS;
+
+  override namedParties(body: ShipBody): string[] {
+    return [body.recipient];
+  }
+
+  override prepare(batch: IntakeBatch, body: ShipBody, event: LedgerEvent<ShipBody>): void {
+    const store = batch.store(CustodyStore);
+    store.wantItems(body.items);
+    store.wantShipment(shipmentKey(event.actor, body.shipmentId));
+    batch.store(ReturnVerifications).want(body.items);
+    batch.registry.want([body.recipient], []);
+  }
+
+  apply(batch: IntakeBatch, { body, event, index, acceptedAt }: EventContext<ShipBody>): void {
+    const store = batch.store(CustodyStore);
+    const key = shipmentKey(event.actor, body.shipmentId);
+    if (store.shipment(key)) throw violation('SHIPMENT_EXISTS', `shipment ${body.shipmentId} of ${event.actor} already exists`);
+    const recipient = batch.registry.party(body.recipient);
+    if (!recipient || !CUSTODIANS.includes(recipient.role)) {
+      throw violation('RECIPIENT_UNKNOWN', `${body.recipient} is not a registered trading partner`);
+    }
+    if (body.recipient === event.actor) throw violation('RECIPIENT_IS_SHIPPER', 'a party cannot ship to itself');
+    const { top, all } = movable(store, body.items, event.actor);
+    loose(top, new Set());
+    notOnHold(all);
+    const reason = body.reason ?? 'sale';
+    if (reason === 'sale') {
+      notRecalled(store, all);
+      notExpired(all, acceptedAt);
+      const returns = batch.store(ReturnVerifications);
+      notAwaitingReturnVerification(all, (item) => returns.verified(item, acceptedAt));
+    } else {
+      const notFromThem = top.filter((item) => item.seller !== body.recipient);
+      if (notFromThem.length > 0) {
+        throw violation(
+          'NOT_UPSTREAM',
+          `a return goes back to the party that sold the items; ${body.recipient} did not sell ${notFromThem.length} of them`,
+          notFromThem,
+        );
+      }
+    }
+    for (const item of all) {
+      item.status = 'in_transit';
+      item.shipment = key;
+      store.touch(item, index);
+    }
+    store.putShipment({
+      id: key,
+      shipper: event.actor,
+      shipmentId: body.shipmentId,
+      recipient: body.recipient,
+      reason,
+      items: body.items,
+      unitCount: all.filter((i) => i.kind === 'unit').length,
+      transaction: JSON.parse(JSON.stringify(body.transaction)) as ShipBody['transaction'],
+      shipIndex: index,
+      shippedAt: acceptedAt,
+      status: 'in_transit',
+      receiveIndex: null,
+      receivedAt: null,
+      discrepancy: null,
+    });
+  }
+}
+
+export class ReceiveType extends CustodyEventType<ReceiveBody> {
+  readonly type = 'receive';
+  readonly body = ReceiveBody;
+  readonly actorRoles = CUSTODIANS;
+
+  override namedParties(body: ReceiveBody): string[] {
+    return [body.shipper];
+  }
+
+  override prepare(batch: IntakeBatch, body: ReceiveBody): void {
+    const store = batch.store(CustodyStore);
+    store.wantItems(body.items);
+    store.wantShipment(shipmentKey(body.shipper, body.shipmentId));
+  }
+
+  apply(batch: IntakeBatch, { body, event, index, acceptedAt }: EventContext<ReceiveBody>): void {
+    const store = batch.store(CustodyStore);
+    const shipment = store.shipment(shipmentKey(body.shipper, body.shipmentId));
+    if (!shipment) throw violation('SHIPMENT_UNKNOWN', `${body.shipper} has no shipment ${body.shipmentId}`);
+    if (shipment.recipient !== event.actor) {
+      throw violation('NOT_RECIPIENT', `shipment ${body.shipmentId} is addressed to ${shipment.recipient}, not ${event.actor}`);
+    }
+    if (shipment.status === 'received') {
+      throw violation('SHIPMENT_ALREADY_RECEIVED', `shipment ${body.shipmentId} was received at log index ${shipment.receiveIndex}`);
+    }
+    distinct(body.items);
+    const shipped = new Set(shipment.items);
+    const listed = new Set(body.items);
+    const matched = body.items.filter((code) => shipped.has(code));
+    const missing = shipment.items.filter((code) => !listed.has(code));
+    const extra = body.items.filter((code) => !shipped.has(code));
+    const arriving = withContents(store, existingItems(store, matched));
+    for (const item of arriving) {
+      item.custodian = event.actor;
+      item.status = 'active';
+      item.shipment = null;
+      item.seller = shipment.shipper;
+      item.transfers += 1;
+      if (shipment.reason === 'return') {
+        item.returnPending = true;
+        item.returnReceivedAt = acceptedAt;
+      } else {
+        item.returnPending = false;
+        item.returnReceivedAt = null;
+      }
+      store.touch(item, index);
+    }
+    const discrepancy = missing.length > 0 || extra.length > 0 ? { missing, extra } : null;
+    store.putShipment({ ...shipment, status: 'received', receiveIndex: index, receivedAt: acceptedAt, discrepancy });
+    if (discrepancy) {
+      openAlert(store, index, acceptedAt, 'discrepancy', [...missing, ...extra], [shipment.shipper, shipment.recipient], {
+        shipmentId: shipment.shipmentId,
+        shipper: shipment.shipper,
+        recipient: shipment.recipient,
+        missing,
+        extra,
+      });
+    }
+  }
+}
+
+/** Opens an alert (numbered within its event) visible to `parties` and to regulators. */
+export function openAlert(
+  store: CustodyStore,
+  index: number,
+  at: Date,
+  kind: AlertKind,
+  items: string[],
+  parties: string[],
+  details: Record<string, unknown>,
+  gtinLot: { gtin: string | null; lot: string | null } = { gtin: null, lot: null },
+): Alert {
+  const alert: Alert = {
+    openedIndex: index,
+    seq: store.nextAlertSeq(index),
+    kind,
+    status: 'open',
+    gtin: gtinLot.gtin,
+    lot: gtinLot.lot,
+    items,
+    parties: [...new Set(parties)].sort(),
+    details,
+    openedAt: at,
+    closedIndex: null,
+    closedAt: null,
+  };
+  store.putAlert(alert);
+  return alert;
+}
+
+/** Decommission and destroy: the custodian takes items (and their contents) out of the supply chain for good. */
+abstract class RetireType<B extends DecommissionBody | DestroyBody> extends CustodyEventType<B> {
+  readonly actorRoles = CUSTODIANS;
+  protected abstract readonly status: 'decommissioned' | 'destroyed';
+
+  apply(batch: IntakeBatch, { body, event, index }: EventContext<B>): void {
+    const store = batch.store(CustodyStore);
+    const { top, all } = movable(store, body.items, event.actor);
+    detach(store, top);
+    for (const item of all) {
+      item.status = this.status;
+      store.touch(item, index);
+    }
+  }
+}
+
+export class DecommissionType extends RetireType<DecommissionBody> {
+  readonly type = 'decommission';
+  readonly body = DecommissionBody;
+  protected readonly status = 'decommissioned' as const;
+}
+
+export class DestroyType extends RetireType<DestroyBody> {
+  readonly type = 'destroy';
+  readonly body = DestroyBody;
+  protected readonly status = 'destroyed' as const;
+}
+
+/**
+ * Who may put items on hold or lift a hold: the custodian of every item (`custodianMay`), the manufacturer of
+ * every unit's product, or a regulator.
+ */
+function mayActOnHold(store: CustodyStore, items: Item[], actor: string, role: PartyRole, custodianMay: boolean): void {
+  if (role === 'regulator') return;
+  // Containers are judged by the units in them (which `items` includes).
+  const allowed = (item: Item) =>
+    (custodianMay && item.custodian === actor) ||
+    (item.kind === 'unit' ? store.product(item.gtin!)?.manufacturer === actor : true);
+  const refused = items.filter((item) => !allowed(item));
+  if (refused.length > 0) {
+    throw violation(
+      'NOT_PERMITTED',
+      custodianMay
+        ? `only the custodian, the manufacturer or a regulator may do this; ${actor} may not for ${refused.length} item(s)`
+        : `only the manufacturer or a regulator may do this; ${actor} may not for ${refused.length} item(s)`,
+      refused,
+    );
+  }
+}
+
+/** The parties an alert about these items concerns: the actor, the custodians and the manufacturers. */
+function concerned(store: CustodyStore, items: Item[], actor: string): string[] {
+  const parties = new Set<string>([actor]);
+  for (const item of items) {
+    parties.add(item.custodian);
+    const manufacturer = item.gtin ? store.product(item.gtin)?.manufacturer : undefined;
+    if (manufacturer) parties.add(manufacturer);
+  }
+  return [...parties];
+}
+
+export class QuarantineType extends CustodyEventType<QuarantineBody> {
+  readonly type = 'quarantine';
+  readonly body = QuarantineBody;
+  readonly actorRoles: readonly PartyRole[] = [...CUSTODIANS, 'regulator'];
+
+  apply(batch: IntakeBatch, { body, event, index, acceptedAt, actor, alsoNamed }: EventContext<QuarantineBody>): void {
+    const store = batch.store(CustodyStore);
+    distinct(body.items);
+    const all = withContents(store, existingItems(store, body.items));
+    mayActOnHold(store, all, event.actor, actor!.role, true);
+    notOnHold(all);
+    for (const item of all) {
+      item.hold = 'quarantined';
+      store.touch(item, index);
+    }
+    const parties = concerned(store, all, event.actor);
+    parties.forEach((p) => alsoNamed.add(p));
+    openAlert(store, index, acceptedAt, 'quarantine', all.map((i) => i.code), parties, { reason: body.reason, by: event.actor }, lotOf(all));
+  }
+}
+
+export class IllegitimateType extends CustodyEventType<IllegitimateBody> {
+  readonly type = 'illegitimate';
+  readonly body = IllegitimateBody;
+  readonly actorRoles: readonly PartyRole[] = [...CUSTODIANS, 'regulator'];
+
+  apply(batch: IntakeBatch, { body, event, index, acceptedAt, actor, alsoNamed }: EventContext<IllegitimateBody>): void {
+    const store = batch.store(CustodyStore);
+    distinct(body.items);
+    const all = withContents(store, existingItems(store, body.items));
+    mayActOnHold(store, all, event.actor, actor!.role, true);
+    for (const item of all) {
+      item.hold = 'illegitimate';
+      store.touch(item, index);
+    }
+    const parties = concerned(store, all, event.actor);
+    parties.forEach((p) => alsoNamed.add(p));
+    openAlert(
+      store,
+      index,
+      acceptedAt,
+      'illegitimate',
+      all.map((i) => i.code),
+      parties,
+      { report: JSON.parse(JSON.stringify(body.report)) as Record<string, unknown>, by: event.actor },
+      lotOf(all),
+    );
+  }
+}
+
+export class ClearType extends CustodyEventType<ClearBody> {
+  readonly type = 'clear';
+  readonly body = ClearBody;
+  readonly actorRoles: readonly PartyRole[] = ['manufacturer', 'regulator'];
+
+  override prepare(batch: IntakeBatch, body: ClearBody): void {
+    const store = batch.store(CustodyStore);
+    store.wantItems(body.items);
+    store.wantOpenAlerts(body.items);
+  }
+
+  apply(batch: IntakeBatch, { body, event, index, acceptedAt, actor, alsoNamed }: EventContext<ClearBody>): void {
+    const store = batch.store(CustodyStore);
+    distinct(body.items);
+    const all = withContents(store, existingItems(store, body.items));
+    mayActOnHold(store, all, event.actor, actor!.role, false);
+    const notHeld = all.filter((item) => item.hold === null);
+    if (notHeld.length > 0) throw violation('NOT_ON_HOLD', `${notHeld.length} item(s) are not on hold`, notHeld);
+    const cleared = new Set(all.map((i) => i.code));
+    for (const item of all) {
+      item.hold = null;
+      store.touch(item, index);
+    }
+    concerned(store, all, event.actor).forEach((p) => alsoNamed.add(p));
+    for (const alert of store.openAlerts()) {
+      if ((alert.kind === 'quarantine' || alert.kind === 'illegitimate') && alert.openedIndex < index) {
+        if (alert.items.some((code) => cleared.has(code))) {
+          store.putAlert({ ...alert, status: 'closed', closedIndex: index, closedAt: acceptedAt });
+        }
+      }
+    }
+  }
+}
+
+/** The GTIN and lot an alert is about, when all its units share them. */
+function lotOf(items: Item[]): { gtin: string | null; lot: string | null } {
+  const units = items.filter((i) => i.kind === 'unit');
+  const gtins = new Set(units.map((u) => u.gtin));
+  const lots = new Set(units.map((u) => u.lot));
+  return { gtin: gtins.size === 1 ? units[0].gtin : null, lot: gtins.size === 1 && lots.size === 1 ? units[0].lot : null };
+}

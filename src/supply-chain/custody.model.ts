@@ -1,0 +1,100 @@
+/** The supply-chain state the rules read and change (one row each in the read-model tables). */
+
+export const ITEM_STATUSES = ['active', 'in_transit', 'dispensed', 'decommissioned', 'destroyed'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+export type Hold = 'quarantined' | 'illegitimate';
+
+export interface Item {
+  code: string;
+  kind: 'unit' | 'container';
+  gtin: string | null;
+  serial: string | null;
+  lot: string | null;
+  /** As printed (AI 17, YYMMDD; DD may be 00). */
+  expiryCode: string | null;
+  /** The last day the item may be used, ISO date. */
+  expiry: string | null;
+  status: ItemStatus;
+  hold: Hold | null;
+  custodian: string;
+  /** The party that shipped it to its custodian: where a return goes. */
+  seller: string | null;
+  /** The container it is packed in. */
+  parent: string | null;
+  /** While in transit: the shipment key `<shipper>:<shipmentId>`. */
+  shipment: string | null;
+  /** Received back as a return and not yet verified by its custodian: not saleable. */
+  returnPending: boolean;
+  returnReceivedAt: Date | null;
+  /** Custody transfers (receipts) so far. */
+  transfers: number;
+  /** Log index of the last event that touched it. */
+  lastIndex: number;
+}
+
+export interface Product {
+  gtin: string;
+  ndc: string | null;
+  name: string;
+  strength: string;
+  dosageForm: string;
+  containerSize: string;
+  manufacturer: string;
+  registeredIndex: number;
+}
+
+export interface Lot {
+  gtin: string;
+  lot: string;
+  expiryCode: string;
+  commissionedIndex: number;
+  recalled: boolean;
+  recallIndex: number | null;
+  recall: Record<string, unknown> | null;
+}
+
+export interface TransactionInfo {
+  date: string;
+  shipmentDate: string;
+  purchaseOrder?: string;
+  invoice?: string;
+}
+
+export interface Shipment {
+  /** `<shipper>:<shipmentId>` */
+  id: string;
+  shipper: string;
+  shipmentId: string;
+  recipient: string;
+  reason: 'sale' | 'return';
+  /** The top-level items shipped (units and containers, as named in the ship event). */
+  items: string[];
+  unitCount: number;
+  transaction: TransactionInfo;
+  shipIndex: number;
+  shippedAt: Date;
+  status: 'in_transit' | 'received';
+  receiveIndex: number | null;
+  receivedAt: Date | null;
+  discrepancy: { missing: string[]; extra: string[] } | null;
+}
+
+export type AlertKind = 'discrepancy' | 'quarantine' | 'illegitimate' | 'recall';
+
+export interface Alert {
+  openedIndex: number;
+  seq: number;
+  kind: AlertKind;
+  status: 'open' | 'closed';
+  gtin: string | null;
+  lot: string | null;
+  items: string[];
+  /** GLNs that see the alert (regulators see every alert). */
+  parties: string[];
+  details: Record<string, unknown>;
+  openedAt: Date;
+  closedIndex: number | null;
+  closedAt: Date | null;
+}
+
+export const shipmentKey = (shipper: string, shipmentId: string) => `${shipper}:${shipmentId}`;

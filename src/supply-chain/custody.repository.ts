@@ -1,0 +1,389 @@
+import { Injectable } from '@nestjs/common';
+import { Database, Sql } from '../database/database';
+import { Alert, AlertKind, Hold, Item, ItemStatus, Lot, Product, Shipment, TransactionInfo } from './custody.model';
+
+interface ItemRow {
+  code: string;
+  kind: 'unit' | 'container';
+  gtin: string | null;
+  serial: string | null;
+  lot: string | null;
+  expiry_code: string | null;
+  expiry: string | null;
+  status: ItemStatus;
+  hold: Hold | null;
+  custodian: string;
+  seller: string | null;
+  parent: string | null;
+  shipment: string | null;
+  return_pending: boolean;
+  return_received_at: Date | null;
+  transfers: number;
+  last_idx: number;
+}
+
+const ITEM_COLUMNS = `code, kind, gtin, serial, lot, expiry_code, to_char(expiry, 'YYYY-MM-DD') AS expiry, status, hold,
+  custodian, seller, parent, shipment, return_pending, return_received_at, transfers, last_idx`;
+
+export const toItem = (r: ItemRow): Item => ({
+  code: r.code,
+  kind: r.kind,
+  gtin: r.gtin,
+  serial: r.serial,
+  lot: r.lot,
+  expiryCode: r.expiry_code,
+  expiry: r.expiry,
+  status: r.status,
+  hold: r.hold,
+  custodian: r.custodian,
+  seller: r.seller,
+  parent: r.parent,
+  shipment: r.shipment,
+  returnPending: r.return_pending,
+  returnReceivedAt: r.return_received_at,
+  transfers: r.transfers,
+  lastIndex: r.last_idx,
+});
+
+interface ProductRow {
+  gtin: string;
+  ndc: string | null;
+  name: string;
+  strength: string;
+  dosage_form: string;
+  container_size: string;
+  manufacturer: string;
+  registered_idx: number;
+}
+
+export const toProduct = (r: ProductRow): Product => ({
+  gtin: r.gtin,
+  ndc: r.ndc,
+  name: r.name,
+  strength: r.strength,
+  dosageForm: r.dosage_form,
+  containerSize: r.container_size,
+  manufacturer: r.manufacturer,
+  registeredIndex: r.registered_idx,
+});
+
+interface ShipmentRow {
+  id: string;
+  shipper: string;
+  shipment_id: string;
+  recipient: string;
+  reason: 'sale' | 'return';
+  items: string[];
+  unit_count: number;
+  transaction: TransactionInfo;
+  ship_idx: number;
+  shipped_at: Date;
+  status: 'in_transit' | 'received';
+  receive_idx: number | null;
+  received_at: Date | null;
+  discrepancy: Shipment['discrepancy'];
+}
+
+export const toShipment = (r: ShipmentRow): Shipment => ({
+  id: r.id,
+  shipper: r.shipper,
+  shipmentId: r.shipment_id,
+  recipient: r.recipient,
+  reason: r.reason,
+  items: r.items,
+  unitCount: r.unit_count,
+  transaction: r.transaction,
+  shipIndex: r.ship_idx,
+  shippedAt: r.shipped_at,
+  status: r.status,
+  receiveIndex: r.receive_idx,
+  receivedAt: r.received_at,
+  discrepancy: r.discrepancy,
+});
+
+interface AlertRow {
+  opened_idx: number;
+  seq: number;
+  kind: AlertKind;
+  status: 'open' | 'closed';
+  gtin: string | null;
+  lot: string | null;
+  items: string[];
+  parties: string[];
+  details: Record<string, unknown>;
+  opened_at: Date;
+  closed_idx: number | null;
+  closed_at: Date | null;
+}
+
+export const toAlert = (r: AlertRow): Alert => ({
+  openedIndex: r.opened_idx,
+  seq: r.seq,
+  kind: r.kind,
+  status: r.status,
+  gtin: r.gtin,
+  lot: r.lot,
+  items: r.items,
+  parties: r.parties,
+  details: r.details,
+  openedAt: r.opened_at,
+  closedIndex: r.closed_idx,
+  closedAt: r.closed_at,
+});
+
+/** An item's log indexes appended in one transaction, as a PostgreSQL array literal. */
+const arrayLiteral = (values: number[]) => `{${values.join(',')}}`;
+
+/**
+ * All SQL of the supply-chain read model used by intake: bulk loads of the state a batch of events needs and
+ * bulk writes of what the batch changed (multi-row `unnest`, one statement per table).
+ */
+@Injectable()
+export class CustodyRepository {
+  constructor(readonly db: Database) {}
+
+  /** The items and, for containers, everything packed in them, at any depth. */
+  async itemsWithContents(sql: Sql, codes: string[]): Promise<Item[]> {
+    if (codes.length === 0) return [];
+    const rows = await sql.query<ItemRow>(
+      `WITH RECURSIVE tree AS (
+         SELECT code FROM item WHERE code = ANY($1::text[])
+         UNION
+         SELECT c.code FROM item c JOIN tree t ON c.parent = t.code
+       )
+       SELECT ${ITEM_COLUMNS} FROM item WHERE code IN (SELECT code FROM tree)`,
+      [codes],
+    );
+    return rows.map(toItem);
+  }
+
+  /** Which of these codes are already items (a commissioning check: no contents needed). */
+  async existingCodes(sql: Sql, codes: string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const rows = await sql.query<{ code: string }>(
+      'SELECT i.code FROM unnest($1::text[]) AS c(code) JOIN item i ON i.code = c.code',
+      [codes],
+    );
+    return rows.map((r) => r.code);
+  }
+
+  async products(sql: Sql, gtins: string[]): Promise<Product[]> {
+    if (gtins.length === 0) return [];
+    return (await sql.query<ProductRow>('SELECT * FROM product WHERE gtin = ANY($1)', [gtins])).map(toProduct);
+  }
+
+  async lots(sql: Sql, keys: { gtin: string; lot: string }[]): Promise<Lot[]> {
+    if (keys.length === 0) return [];
+    const rows = await sql.query<{
+      gtin: string;
+      lot: string;
+      expiry_code: string;
+      commissioned_idx: number;
+      recalled: boolean;
+      recall_idx: number | null;
+      recall: Record<string, unknown> | null;
+    }>(
+      `SELECT l.* FROM unnest($1::text[], $2::text[]) AS k(gtin, lot) JOIN lot l ON l.gtin = k.gtin AND l.lot = k.lot`,
+      [keys.map((k) => k.gtin), keys.map((k) => k.lot)],
+    );
+    return rows.map((r) => ({
+      gtin: r.gtin,
+      lot: r.lot,
+      expiryCode: r.expiry_code,
+      commissionedIndex: r.commissioned_idx,
+      recalled: r.recalled,
+      recallIndex: r.recall_idx,
+      recall: r.recall,
+    }));
+  }
+
+  async prefixes(sql: Sql, glns: string[]): Promise<{ prefix: string; gln: string }[]> {
+    if (glns.length === 0) return [];
+    return sql.query('SELECT prefix, gln FROM company_prefix WHERE gln = ANY($1)', [glns]);
+  }
+
+  async prefixOwners(sql: Sql, prefixes: string[]): Promise<{ prefix: string; gln: string }[]> {
+    if (prefixes.length === 0) return [];
+    return sql.query('SELECT prefix, gln FROM company_prefix WHERE prefix = ANY($1)', [prefixes]);
+  }
+
+  async shipments(sql: Sql, ids: string[]): Promise<Shipment[]> {
+    if (ids.length === 0) return [];
+    return (await sql.query<ShipmentRow>('SELECT * FROM shipment WHERE id = ANY($1)', [ids])).map(toShipment);
+  }
+
+  async openAlertsTouching(sql: Sql, codes: string[], gtins: string[]): Promise<Alert[]> {
+    if (codes.length === 0 && gtins.length === 0) return [];
+    const rows = await sql.query<AlertRow>(
+      `SELECT * FROM alert WHERE status = 'open' AND (items && $1::text[] OR gtin = ANY($2::text[]))`,
+      [codes, gtins],
+    );
+    return rows.map(toAlert);
+  }
+
+  async insertItems(sql: Sql, items: Item[], history: Map<string, number[]>): Promise<void> {
+    if (items.length === 0) return;
+    await sql.query(
+      `INSERT INTO item (code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
+                         shipment, return_pending, return_received_at, transfers, last_idx, history)
+       SELECT code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent, shipment,
+              return_pending, return_received_at, transfers, last_idx, history::bigint[]
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
+                            $15::timestamptz[], $16::int[], $17::bigint[], $18::text[]) AS t(
+                            code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
+                            shipment, return_pending, return_received_at, transfers, last_idx, history)`,
+      [...itemColumns(items), items.map((i) => arrayLiteral(history.get(i.code) ?? []))],
+    );
+  }
+
+  async updateItems(sql: Sql, items: Item[], history: Map<string, number[]>): Promise<void> {
+    if (items.length === 0) return;
+    await sql.query(
+      `UPDATE item SET status = u.status, hold = u.hold, custodian = u.custodian, seller = u.seller, parent = u.parent,
+              shipment = u.shipment, return_pending = u.return_pending, return_received_at = u.return_received_at,
+              transfers = u.transfers, last_idx = u.last_idx, history = item.history || u.history::bigint[]
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
+                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
+                     $15::timestamptz[], $16::int[], $17::bigint[], $18::text[]) AS u(
+                     code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
+                     shipment, return_pending, return_received_at, transfers, last_idx, history)
+        WHERE item.code = u.code`,
+      [...itemColumns(items), items.map((i) => arrayLiteral(history.get(i.code) ?? []))],
+    );
+  }
+
+  async saveProducts(sql: Sql, products: Product[]): Promise<void> {
+    if (products.length === 0) return;
+    await sql.query(
+      `INSERT INTO product (gtin, ndc, name, strength, dosage_form, container_size, manufacturer, registered_idx)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::bigint[])`,
+      [
+        products.map((p) => p.gtin),
+        products.map((p) => p.ndc),
+        products.map((p) => p.name),
+        products.map((p) => p.strength),
+        products.map((p) => p.dosageForm),
+        products.map((p) => p.containerSize),
+        products.map((p) => p.manufacturer),
+        products.map((p) => p.registeredIndex),
+      ],
+    );
+  }
+
+  async saveLots(sql: Sql, lots: Lot[]): Promise<void> {
+    if (lots.length === 0) return;
+    await sql.query(
+      `INSERT INTO lot (gtin, lot, expiry_code, commissioned_idx, recalled, recall_idx, recall)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::bigint[], $7::jsonb[])
+       ON CONFLICT (gtin, lot) DO UPDATE
+          SET recalled = EXCLUDED.recalled, recall_idx = EXCLUDED.recall_idx, recall = EXCLUDED.recall`,
+      [
+        lots.map((l) => l.gtin),
+        lots.map((l) => l.lot),
+        lots.map((l) => l.expiryCode),
+        lots.map((l) => l.commissionedIndex),
+        lots.map((l) => l.recalled),
+        lots.map((l) => l.recallIndex),
+        lots.map((l) => (l.recall === null ? null : JSON.stringify(l.recall))),
+      ],
+    );
+  }
+
+  async savePrefixes(sql: Sql, prefixes: { prefix: string; gln: string; grantedIndex: number }[]): Promise<void> {
+    if (prefixes.length === 0) return;
+    await sql.query(
+      'INSERT INTO company_prefix (prefix, gln, granted_idx) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
+      [prefixes.map((p) => p.prefix), prefixes.map((p) => p.gln), prefixes.map((p) => p.grantedIndex)],
+    );
+  }
+
+  async saveShipments(sql: Sql, shipments: Shipment[]): Promise<void> {
+    if (shipments.length === 0) return;
+    await sql.query(
+      `INSERT INTO shipment (id, shipper, shipment_id, recipient, reason, items, unit_count, transaction, ship_idx,
+                             shipped_at, status, receive_idx, received_at, discrepancy)
+       SELECT id, shipper, shipment_id, recipient, reason, items::text[], unit_count, transaction, ship_idx, shipped_at,
+              status, receive_idx, received_at, discrepancy
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[],
+                     $9::bigint[], $10::timestamptz[], $11::text[], $12::bigint[], $13::timestamptz[], $14::jsonb[])
+              AS t(id, shipper, shipment_id, recipient, reason, items, unit_count, transaction, ship_idx, shipped_at,
+                   status, receive_idx, received_at, discrepancy)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, receive_idx = EXCLUDED.receive_idx,
+              received_at = EXCLUDED.received_at, discrepancy = EXCLUDED.discrepancy`,
+      [
+        shipments.map((s) => s.id),
+        shipments.map((s) => s.shipper),
+        shipments.map((s) => s.shipmentId),
+        shipments.map((s) => s.recipient),
+        shipments.map((s) => s.reason),
+        shipments.map((s) => `{${s.items.map(pgQuote).join(',')}}`),
+        shipments.map((s) => s.unitCount),
+        shipments.map((s) => JSON.stringify(s.transaction)),
+        shipments.map((s) => s.shipIndex),
+        shipments.map((s) => s.shippedAt),
+        shipments.map((s) => s.status),
+        shipments.map((s) => s.receiveIndex),
+        shipments.map((s) => s.receivedAt),
+        shipments.map((s) => (s.discrepancy === null ? null : JSON.stringify(s.discrepancy))),
+      ],
+    );
+  }
+
+  async saveAlerts(sql: Sql, alerts: Alert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    await sql.query(
+      `INSERT INTO alert (opened_idx, seq, kind, status, gtin, lot, items, parties, details, opened_at, closed_idx,
+                          closed_at)
+       SELECT opened_idx, seq, kind, status, gtin, lot, items::text[], parties::text[], details, opened_at, closed_idx,
+              closed_at
+         FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::jsonb[], $10::timestamptz[], $11::bigint[], $12::timestamptz[])
+              AS t(opened_idx, seq, kind, status, gtin, lot, items, parties, details, opened_at, closed_idx, closed_at)
+       ON CONFLICT (opened_idx, seq) DO UPDATE
+          SET status = EXCLUDED.status, closed_idx = EXCLUDED.closed_idx, closed_at = EXCLUDED.closed_at`,
+      [
+        alerts.map((a) => a.openedIndex),
+        alerts.map((a) => a.seq),
+        alerts.map((a) => a.kind),
+        alerts.map((a) => a.status),
+        alerts.map((a) => a.gtin),
+        alerts.map((a) => a.lot),
+        alerts.map((a) => `{${a.items.map(pgQuote).join(',')}}`),
+        alerts.map((a) => `{${a.parties.join(',')}}`),
+        alerts.map((a) => JSON.stringify(a.details)),
+        alerts.map((a) => a.openedAt),
+        alerts.map((a) => a.closedIndex),
+        alerts.map((a) => a.closedAt),
+      ],
+    );
+  }
+}
+
+/** Quotes one element of a PostgreSQL array literal (item codes contain parentheses and may contain quotes). */
+function pgQuote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function itemColumns(items: Item[]): unknown[][] {
+  return [
+    items.map((i) => i.code),
+    items.map((i) => i.kind),
+    items.map((i) => i.gtin),
+    items.map((i) => i.serial),
+    items.map((i) => i.lot),
+    items.map((i) => i.expiryCode),
+    items.map((i) => i.expiry),
+    items.map((i) => i.status),
+    items.map((i) => i.hold),
+    items.map((i) => i.custodian),
+    items.map((i) => i.seller),
+    items.map((i) => i.parent),
+    items.map((i) => i.shipment),
+    items.map((i) => i.returnPending),
+    items.map((i) => i.returnReceivedAt),
+    items.map((i) => i.transfers),
+    items.map((i) => i.lastIndex),
+  ];
+}

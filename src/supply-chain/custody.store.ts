@@ -1,0 +1,263 @@
+import { Sql } from '../database/database';
+import { IntakeStore } from '../ledger/event-type';
+import { Alert, Item, Lot, Product, Shipment } from './custody.model';
+import { CustodyRepository } from './custody.repository';
+
+const lotKey = (gtin: string, lot: string) => `${gtin}\u0000${lot}`;
+
+/**
+ * The supply-chain state for one intake transaction: items (with the contents of containers, at any depth),
+ * products, lots, company prefixes, shipments and alerts, loaded in bulk for a whole batch of events, changed in
+ * memory by the rules in log order, and written back in bulk.
+ */
+export class CustodyStore extends IntakeStore {
+  private readonly wanted = {
+    items: new Set<string>(),
+    absent: new Set<string>(),
+    products: new Set<string>(),
+    lots: new Map<string, { gtin: string; lot: string }>(),
+    prefixHolders: new Set<string>(),
+    prefixes: new Set<string>(),
+    shipments: new Set<string>(),
+    alertItems: new Set<string>(),
+    alertGtins: new Set<string>(),
+  };
+
+  private readonly items = new Map<string, Item>();
+  private readonly children = new Map<string, Set<string>>();
+  private readonly products = new Map<string, Product>();
+  private readonly lots = new Map<string, Lot>();
+  private readonly prefixes = new Map<string, string>();
+  private readonly shipments = new Map<string, Shipment>();
+  private readonly alerts = new Map<string, Alert>();
+
+  private readonly created = new Set<string>();
+  private readonly changed = new Set<string>();
+  private readonly history = new Map<string, number[]>();
+  private readonly changedProducts = new Set<string>();
+  private readonly changedLots = new Set<string>();
+  private readonly newPrefixes: { prefix: string; gln: string; grantedIndex: number }[] = [];
+  private readonly changedShipments = new Set<string>();
+  private readonly changedAlerts = new Set<string>();
+  private readonly alertSeqs = new Map<number, number>();
+  /** Codes an event would create that are already items (only their existence is loaded). */
+  private readonly taken = new Set<string>();
+
+  constructor(private readonly repository: CustodyRepository) {
+    super();
+  }
+
+  // ---- what the rules will need (called from `prepare`) ----
+
+  /** Items the event acts on; containers come with their whole contents. */
+  wantItems(codes: Iterable<string>): void {
+    for (const code of codes) this.wanted.items.add(code);
+  }
+
+  /** Codes the event creates: only whether they exist is loaded. */
+  wantAbsent(codes: Iterable<string>): void {
+    for (const code of codes) this.wanted.absent.add(code);
+  }
+
+  wantProducts(gtins: Iterable<string>): void {
+    for (const gtin of gtins) this.wanted.products.add(gtin);
+  }
+
+  wantLots(gtin: string, lots: Iterable<string>): void {
+    for (const lot of lots) this.wanted.lots.set(lotKey(gtin, lot), { gtin, lot });
+  }
+
+  wantPrefixesOf(gln: string): void {
+    this.wanted.prefixHolders.add(gln);
+  }
+
+  wantPrefix(prefix: string): void {
+    this.wanted.prefixes.add(prefix);
+  }
+
+  wantShipment(id: string): void {
+    this.wanted.shipments.add(id);
+  }
+
+  /** Open alerts about these items or GTINs (to close them). */
+  wantOpenAlerts(codes: Iterable<string>, gtins: Iterable<string> = []): void {
+    for (const code of codes) this.wanted.alertItems.add(code);
+    for (const gtin of gtins) this.wanted.alertGtins.add(gtin);
+  }
+
+  async load(sql: Sql): Promise<void> {
+    const w = this.wanted;
+    for (const item of await this.repository.itemsWithContents(sql, [...w.items])) this.remember(item);
+    for (const code of await this.repository.existingCodes(sql, [...w.absent].filter((c) => !this.items.has(c)))) {
+      this.taken.add(code);
+    }
+    // Items touched through their parent need their lots (recall state) and products too.
+    for (const item of this.items.values()) {
+      if (item.gtin) {
+        w.products.add(item.gtin);
+        if (item.lot) w.lots.set(lotKey(item.gtin, item.lot), { gtin: item.gtin, lot: item.lot });
+      }
+    }
+    for (const p of await this.repository.products(sql, [...w.products])) this.products.set(p.gtin, p);
+    for (const l of await this.repository.lots(sql, [...w.lots.values()])) this.lots.set(lotKey(l.gtin, l.lot), l);
+    for (const p of await this.repository.prefixes(sql, [...w.prefixHolders])) this.prefixes.set(p.prefix, p.gln);
+    for (const p of await this.repository.prefixOwners(sql, [...w.prefixes])) this.prefixes.set(p.prefix, p.gln);
+    for (const s of await this.repository.shipments(sql, [...w.shipments])) this.shipments.set(s.id, s);
+    const alertItems = new Set(w.alertItems);
+    for (const code of w.alertItems) for (const d of this.descendants(code)) alertItems.add(d.code);
+    for (const a of await this.repository.openAlertsTouching(sql, [...alertItems], [...w.alertGtins])) {
+      this.alerts.set(`${a.openedIndex}:${a.seq}`, a);
+    }
+  }
+
+  private remember(item: Item): void {
+    this.items.set(item.code, item);
+    if (item.parent) this.childSet(item.parent).add(item.code);
+  }
+
+  private childSet(parent: string): Set<string> {
+    let set = this.children.get(parent);
+    if (!set) this.children.set(parent, (set = new Set()));
+    return set;
+  }
+
+  // ---- reads ----
+
+  item(code: string): Item | undefined {
+    return this.items.get(code);
+  }
+
+  /** True if the code is already an item (created in an earlier transaction or earlier in this batch). */
+  exists(code: string): boolean {
+    return this.items.has(code) || this.taken.has(code);
+  }
+
+  contents(code: string): Item[] {
+    return [...(this.children.get(code) ?? [])].map((c) => this.items.get(c)!);
+  }
+
+  /** Everything packed in `code`, at any depth (not the item itself). */
+  descendants(code: string): Item[] {
+    const out: Item[] = [];
+    const stack = [...(this.children.get(code) ?? [])];
+    while (stack.length > 0) {
+      const next = this.items.get(stack.pop()!)!;
+      out.push(next);
+      stack.push(...(this.children.get(next.code) ?? []));
+    }
+    return out;
+  }
+
+  /** The container chain above an item, nearest first. */
+  ancestors(item: Item): string[] {
+    const out: string[] = [];
+    for (let parent = item.parent; parent; parent = this.items.get(parent)?.parent ?? null) {
+      if (out.includes(parent)) break;
+      out.push(parent);
+    }
+    return out;
+  }
+
+  product(gtin: string): Product | undefined {
+    return this.products.get(gtin);
+  }
+
+  lot(gtin: string, lot: string): Lot | undefined {
+    return this.lots.get(lotKey(gtin, lot));
+  }
+
+  prefixHolder(prefix: string): string | undefined {
+    return this.prefixes.get(prefix);
+  }
+
+  prefixesOf(gln: string): string[] {
+    return [...this.prefixes].filter(([, holder]) => holder === gln).map(([prefix]) => prefix);
+  }
+
+  shipment(id: string): Shipment | undefined {
+    return this.shipments.get(id);
+  }
+
+  openAlerts(): Alert[] {
+    return [...this.alerts.values()].filter((a) => a.status === 'open');
+  }
+
+  // ---- writes (a rule calls these only after all its checks passed) ----
+
+  createItem(item: Item, index: number): void {
+    this.remember(item);
+    this.taken.delete(item.code);
+    this.created.add(item.code);
+    this.recordHistory(item.code, index);
+  }
+
+  /** Marks an item changed by the event at `index` (its history gets that index). */
+  touch(item: Item, index: number): void {
+    item.lastIndex = index;
+    if (!this.created.has(item.code)) this.changed.add(item.code);
+    this.recordHistory(item.code, index);
+  }
+
+  setParent(item: Item, parent: string | null): void {
+    if (item.parent) this.children.get(item.parent)?.delete(item.code);
+    item.parent = parent;
+    if (parent) this.childSet(parent).add(item.code);
+  }
+
+  putProduct(product: Product): void {
+    this.products.set(product.gtin, product);
+    this.changedProducts.add(product.gtin);
+  }
+
+  putLot(lot: Lot): void {
+    this.lots.set(lotKey(lot.gtin, lot.lot), lot);
+    this.changedLots.add(lotKey(lot.gtin, lot.lot));
+  }
+
+  grantPrefix(prefix: string, gln: string, grantedIndex: number): void {
+    this.prefixes.set(prefix, gln);
+    this.newPrefixes.push({ prefix, gln, grantedIndex });
+  }
+
+  putShipment(shipment: Shipment): void {
+    this.shipments.set(shipment.id, shipment);
+    this.changedShipments.add(shipment.id);
+  }
+
+  putAlert(alert: Alert): void {
+    const key = `${alert.openedIndex}:${alert.seq}`;
+    this.alerts.set(key, alert);
+    this.changedAlerts.add(key);
+  }
+
+  /** Alerts are numbered within the event that opens them. */
+  nextAlertSeq(index: number): number {
+    const seq = this.alertSeqs.get(index) ?? 0;
+    this.alertSeqs.set(index, seq + 1);
+    return seq;
+  }
+
+  private recordHistory(code: string, index: number): void {
+    const list = this.history.get(code);
+    if (!list) this.history.set(code, [index]);
+    else if (list[list.length - 1] !== index) list.push(index);
+  }
+
+  async flush(sql: Sql): Promise<void> {
+    await this.repository.savePrefixes(sql, this.newPrefixes);
+    await this.repository.saveProducts(sql, [...this.changedProducts].map((g) => this.products.get(g)!));
+    await this.repository.saveLots(sql, [...this.changedLots].map((k) => this.lots.get(k)!));
+    await this.repository.insertItems(
+      sql,
+      [...this.created].map((c) => this.items.get(c)!),
+      this.history,
+    );
+    await this.repository.updateItems(
+      sql,
+      [...this.changed].map((c) => this.items.get(c)!),
+      this.history,
+    );
+    await this.repository.saveShipments(sql, [...this.changedShipments].map((s) => this.shipments.get(s)!));
+    await this.repository.saveAlerts(sql, [...this.changedAlerts].map((a) => this.alerts.get(a)!));
+  }
+}
