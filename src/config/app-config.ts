@@ -89,6 +89,10 @@ export class AppConfig {
   @Min(0)
   CLOCK_SKEW_MS = 300_000;
 
+  /** `off` for processes that must not integrate (tools, read-only replicas); one process of many integrates anyway. */
+  @IsIn(['on', 'off'])
+  INTEGRATOR: 'on' | 'off' = 'on';
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -119,6 +123,7 @@ const CONFIG_VARIABLES = [
   'MAX_BATCH_EVENTS',
   'MAX_BODY_MB',
   'CLOCK_SKEW_MS',
+  'INTEGRATOR',
   'LOG_LEVEL',
   'LOG_FORMAT',
 ] as const satisfies readonly (keyof AppConfig)[];

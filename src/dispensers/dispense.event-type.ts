@@ -23,7 +23,7 @@ export class DispenseType extends CustodyEventType<DispenseBody> {
 
   override prepare(batch: IntakeBatch, body: DispenseBody): void {
     batch.store(CustodyStore).wantItems(body.items);
-    batch.store(ReturnVerifications).want(body.items);
+    batch.store(ReturnVerifications).want(batch.store(CustodyStore));
   }
 
   apply(batch: IntakeBatch, { body, event, index, acceptedAt }: EventContext<DispenseBody>): void {

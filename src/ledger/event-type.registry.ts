@@ -15,6 +15,7 @@ export class EventTypeRegistry {
   private readonly types = new Map<string, EventType>();
   private readonly stores = new Map<StoreClass<IntakeStore>, StoreFactory>();
   private directory?: KeyDirectory;
+  private readonly readModel = new Set<string>(['log_entry_party']);
 
   register(...types: EventType[]): void {
     for (const type of types) {
@@ -25,6 +26,15 @@ export class EventTypeRegistry {
 
   registerStore<S extends IntakeStore>(type: StoreClass<S>, factory: StoreFactory<S>): void {
     this.stores.set(type, factory);
+  }
+
+  /** Declares tables derived from the log alone, which `rebuild` empties and refills by replaying it. */
+  registerReadModel(...tables: string[]): void {
+    tables.forEach((table) => this.readModel.add(table));
+  }
+
+  readModelTables(): string[] {
+    return [...this.readModel];
   }
 
   useKeyDirectory(directory: KeyDirectory): void {

@@ -9,12 +9,13 @@ import { canonicalJson } from '../canonical-json';
 import { leafHash } from '../merkle/hash';
 import { LedgerEvent, parseEventTime } from '../protocol/event';
 import { encodeLeaf } from '../protocol/leaf';
-import { checkSigner, genesisKey, RegistryViolation } from '../protocol/registry';
+import { genesisKey, RegistryViolation } from '../protocol/registry';
 import { base64ToBytes, bytesToBase64 } from '../signing/bytes';
 import { verifyStrictNodeAsync } from '../signing/ed25519-node';
 import { SIGNED_EVENT_PREFIX } from '../signing/event-signing';
 import { LedgerEventDto } from './dto/signed-event.dto';
 import { EventType } from './event-type';
+import { applyEvent, prepareBatch } from './event-applier';
 import { EventTypeRegistry } from './event-type.registry';
 import { LEDGER_ERRORS, LedgerError, RuleViolation } from './ledger.errors';
 import { LogRepository, NewLogEntry, StoredEntryRef } from './log.repository';
@@ -29,7 +30,6 @@ interface PreparedEvent {
   eventJson: string;
   eventHash: Uint8Array;
   signature: Uint8Array;
-  parties: string[];
   weight: number;
 }
 
@@ -122,7 +122,6 @@ export class IntakeService {
         eventJson,
         eventHash: new Uint8Array(eventHash.buffer, eventHash.byteOffset, eventHash.byteLength),
         signature: base64ToBytes(raw.signature),
-        parties: [event.actor, ...type.namedParties(body)],
         weight: 1 + (type.weight?.(body) ?? 0),
       };
     } catch (error) {
@@ -206,12 +205,7 @@ export class IntakeService {
         logged.set(`${row.actor}/${row.event_id}`, row);
       }
 
-      const batch = this.types.newBatch();
-      batch.registry.want(
-        group.map((p) => p.event.actor),
-        group.map((p) => p.event.keyId),
-      );
-      for (const p of group) p.type.prepare(batch, p.body, p.event);
+      const batch = prepareBatch(this.types, group);
       await batch.load(tx);
 
       const entries: NewLogEntry[] = [];
@@ -223,17 +217,9 @@ export class IntakeService {
           results.push(this.replay(p, earlier, hashes.get(key)));
           continue;
         }
+        let parties: string[];
         try {
-          const actor = checkSigner(batch.registry, p.event, acceptedAtMs);
-          if (actor && !p.type.actorRoles.includes(actor.role)) {
-            throw new LedgerError(
-              'ACTOR_ROLE_NOT_ALLOWED',
-              `a ${actor.role} may not sign ${p.event.type} events (allowed: ${p.type.actorRoles.join(', ')})`,
-            );
-          }
-          const alsoNamed = new Set<string>();
-          p.type.apply(batch, { event: p.event, body: p.body, index: next, acceptedAt, actor, alsoNamed });
-          alsoNamed.forEach((gln) => p.parties.push(gln));
+          parties = applyEvent(batch, p, next, acceptedAt);
         } catch (error) {
           results.push(refusal(error, p.event.id));
           continue;
@@ -250,7 +236,7 @@ export class IntakeService {
           eventHash: p.eventHash,
           signature: p.signature,
           eventJson: p.eventJson,
-          parties: p.parties,
+          parties,
         });
         const receipt: Receipt = {
           index: next,

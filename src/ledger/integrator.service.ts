@@ -45,6 +45,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.INTEGRATOR === 'off') return;
     this.stopped = false;
     this.unsubscribe = [
       this.signals.on('appended', () => {

@@ -8,6 +8,7 @@ import { LogSignals } from './log-signals';
 import { LogController } from './log.controller';
 import { LogRepository } from './log.repository';
 import { LogService } from './log.service';
+import { RebuildService } from './rebuild.service';
 import { TreeService } from './tree.service';
 
 /** The core: signed-event intake, sequencing, the Merkle log, checkpoints and proofs. */
@@ -21,8 +22,18 @@ import { TreeService } from './tree.service';
     LogRepository,
     LogService,
     LogSignals,
+    RebuildService,
     TreeService,
   ],
-  exports: [EventTypeRegistry, IntakeService, LogService, CheckpointService, TreeService, LogRepository, LogSignals],
+  exports: [
+    EventTypeRegistry,
+    IntakeService,
+    LogService,
+    CheckpointService,
+    TreeService,
+    LogRepository,
+    LogSignals,
+    RebuildService,
+  ],
 })
 export class LedgerModule {}

@@ -93,6 +93,11 @@ export class LogRepository {
         entries.map((e) => e.eventJson),
       ],
     );
+    await this.nameParties(tx, entries);
+  }
+
+  /** Records who each entry names (read model). */
+  async nameParties(tx: Sql, entries: { index: number; parties: string[] }[]): Promise<void> {
     const glns: string[] = [];
     const idxs: number[] = [];
     for (const entry of entries) {
@@ -101,10 +106,30 @@ export class LogRepository {
         idxs.push(entry.index);
       }
     }
-    await tx.query(
-      'INSERT INTO log_entry_party (gln, idx) SELECT * FROM unnest($1::text[], $2::bigint[])',
-      [glns, idxs],
-    );
+    if (glns.length === 0) return;
+    await tx.query('INSERT INTO log_entry_party (gln, idx) SELECT * FROM unnest($1::text[], $2::bigint[])', [glns, idxs]);
+  }
+
+  /** Entries [from, from + count) with what replaying them needs. */
+  async entriesForReplay(
+    tx: Sql,
+    from: number,
+    count: number,
+  ): Promise<{ idx: number; accepted_at: Date; event_json: string }[]> {
+    return tx.query('SELECT idx, accepted_at, event_json FROM log_entry WHERE idx >= $1 AND idx < $2 ORDER BY idx', [
+      from,
+      from + count,
+    ]);
+  }
+
+  /** Empties read-model tables (never the log tables, which refuse it). */
+  async truncate(tx: Sql, tables: string[]): Promise<void> {
+    if (tables.length === 0) return;
+    const safe = tables.map((t) => {
+      if (!/^[a-z_]+$/.test(t)) throw new Error(`not a table name: ${t}`);
+      return t;
+    });
+    await tx.query(`TRUNCATE ${safe.join(', ')}`);
   }
 
   async entry(index: number): Promise<StoredEntry | undefined> {

@@ -28,5 +28,6 @@ export class PartiesModule implements OnModuleInit {
     this.types.register(new PartyRegisterType(), new KeyAddType(), new KeyRevokeType());
     this.types.registerStore(RegistryStore, () => new TableRegistryStore(this.registry));
     this.types.useKeyDirectory(this.registry);
+    this.types.registerReadModel('party', 'party_key');
   }
 }

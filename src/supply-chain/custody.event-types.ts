@@ -178,7 +178,7 @@ export class ShipType extends CustodyEventType<ShipBody> {
     const store = batch.store(CustodyStore);
     store.wantItems(body.items);
     store.wantShipment(shipmentKey(event.actor, body.shipmentId));
-    batch.store(ReturnVerifications).want(body.items);
+    batch.store(ReturnVerifications).want(batch.store(CustodyStore));
     batch.registry.want([body.recipient], []);
   }
 
@@ -449,10 +449,12 @@ export class ClearType extends CustodyEventType<ClearBody> {
   apply(batch: IntakeBatch, { body, event, index, acceptedAt, actor, alsoNamed }: EventContext<ClearBody>): void {
     const store = batch.store(CustodyStore);
     distinct(body.items);
-    const all = withContents(store, existingItems(store, body.items));
-    mayActOnHold(store, all, event.actor, actor!.role, false);
-    const notHeld = all.filter((item) => item.hold === null);
+    const named = existingItems(store, body.items);
+    const notHeld = named.filter((item) => item.hold === null);
     if (notHeld.length > 0) throw violation('NOT_ON_HOLD', `${notHeld.length} item(s) are not on hold`, notHeld);
+    // Clearing a container clears whatever inside it is still held.
+    const all = withContents(store, named).filter((item) => item.hold !== null);
+    mayActOnHold(store, all, event.actor, actor!.role, false);
     const cleared = new Set(all.map((i) => i.code));
     for (const item of all) {
       item.hold = null;

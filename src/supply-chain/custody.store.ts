@@ -132,6 +132,11 @@ export class CustodyStore extends IntakeStore {
     return this.items.has(code) || this.taken.has(code);
   }
 
+  /** Codes of the units loaded from the database for this batch. */
+  loadedUnitCodes(): string[] {
+    return [...this.items.values()].filter((i) => i.kind === 'unit' && !this.created.has(i.code)).map((i) => i.code);
+  }
+
   contents(code: string): Item[] {
     return [...(this.children.get(code) ?? [])].map((c) => this.items.get(c)!);
   }

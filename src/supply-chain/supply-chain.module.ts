@@ -35,6 +35,7 @@ export class SupplyChainModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.types.registerStore(CustodyStore, () => new CustodyStore(this.repository));
+    this.types.registerReadModel('company_prefix', 'product', 'lot', 'item', 'shipment', 'alert');
     this.types.register(
       new PackType(),
       new UnpackType(),

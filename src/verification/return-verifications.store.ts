@@ -1,23 +1,25 @@
 import { Sql } from '../database/database';
 import { Item } from '../supply-chain/custody.model';
+import { CustodyStore } from '../supply-chain/custody.store';
 import { ReturnVerifications } from '../supply-chain/return-verifications';
 import { VerificationRepository } from './verification.repository';
 
 /** Clean verifications of returned items, read from the append-only verification records. */
 export class RecordedReturnVerifications extends ReturnVerifications {
-  private readonly codes = new Set<string>();
+  private items?: CustodyStore;
   private readonly records = new Map<string, { requester: string; at: Date }[]>();
 
   constructor(private readonly repository: VerificationRepository) {
     super();
   }
 
-  want(codes: string[]): void {
-    codes.forEach((code) => this.codes.add(code));
+  want(items: CustodyStore): void {
+    this.items = items;
   }
 
   async load(sql: Sql): Promise<void> {
-    for (const row of await this.repository.cleanVerificationsOfPendingReturns(sql, [...this.codes])) {
+    const units = this.items?.loadedUnitCodes() ?? [];
+    for (const row of await this.repository.cleanVerifications(sql, units)) {
       const list = this.records.get(row.code) ?? [];
       list.push({ requester: row.requester, at: row.at });
       this.records.set(row.code, list);

@@ -20,19 +20,12 @@ export interface VerificationRecord {
 export class VerificationRepository {
   constructor(private readonly db: Database) {}
 
-  /** Clean verifications of items (and their contents) that are returns awaiting verification. */
-  async cleanVerificationsOfPendingReturns(sql: Sql, codes: string[]): Promise<{ code: string; requester: string; at: Date }[]> {
+  /** Clean verifications of these units, by any requester (the rule decides which count). */
+  async cleanVerifications(sql: Sql, codes: string[]): Promise<{ code: string; requester: string; at: Date }[]> {
     if (codes.length === 0) return [];
     return sql.query(
-      `WITH RECURSIVE tree AS (
-         SELECT code FROM item WHERE code = ANY($1::text[])
-         UNION
-         SELECT c.code FROM item c JOIN tree t ON c.parent = t.code
-       )
-       SELECT v.code, v.requester, v.at
-         FROM tree JOIN item i ON i.code = tree.code AND i.return_pending
-         JOIN verification v ON v.code = i.code AND v.requester = i.custodian AND v.at > i.return_received_at
-        WHERE v.verified`,
+      `SELECT v.code, v.requester, v.at FROM verification v
+        WHERE v.code = ANY($1::text[]) AND v.verified`,
       [codes],
     );
   }

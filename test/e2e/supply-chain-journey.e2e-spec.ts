@@ -12,7 +12,7 @@ import {
   transaction,
   units,
 } from '../support/supply-chain';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createTestApp, TestApp, TestParty } from '../support/test-app';
 
 describe('a whole journey over HTTP', () => {
   let t: TestApp;
@@ -25,7 +25,7 @@ describe('a whole journey over HTTP', () => {
     const { manufacturer: m, distributor: d, pharmacy: p, regulator: r } = await newTradingPartners(t);
     const vkey = parseVerifierKey((await t.http.get('/v1/log/vkey')).text.trim());
     const receipts: { index: number; leafHash: string; checkpoint?: string; inclusionProof?: { treeSize: number; hashes: string[] } }[] = [];
-    const step = async (party: typeof m, type: string, body: object) => {
+    const step = async (party: TestParty, type: string, body: object) => {
       const receipt = await accept(t, party, type, body, true);
       receipts.push(receipt);
       return receipt;

@@ -1,5 +1,6 @@
 import { makeGtin14, makeSscc } from '../../src/gs1/identifiers';
 import { containerCode, unitCode } from '../../src/protocol/item-code';
+import { CustodyRepository } from '../../src/supply-chain/custody.repository';
 import { newParty, TestApp, TestParty } from './test-app';
 
 let prefixCounter = 0;
@@ -79,7 +80,6 @@ export function units(gtin: string, list: string[]): string[] {
 export const transaction = { date: '2026-11-20', shipmentDate: '2026-11-20', purchaseOrder: 'PO-1', invoice: 'INV-1' };
 
 export async function item(t: TestApp, code: string) {
-  const { CustodyRepository } = await import('../../src/supply-chain/custody.repository');
   const repo = t.app.get(CustodyRepository);
   const [found] = await repo.itemsWithContents(repo.db, [code]).then((all) => all.filter((i) => i.code === code));
   return found;
