@@ -26,7 +26,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private describe(exception: unknown): [number, ErrorBody] {
     if (exception instanceof AppError) return [exception.status, exception.toBody()];
-    const parserError = exception as BodyParserError;
+    // Nest (platform-express 12) wraps body-parser's errors in an HttpException whose `cause` is the original.
+    const parserError = (exception instanceof HttpException ? exception.cause : exception) as BodyParserError;
     if (parserError?.type === 'entity.parse.failed') {
       return [HttpStatus.BAD_REQUEST, body('MALFORMED_JSON', 'the request body is not valid JSON')];
     }

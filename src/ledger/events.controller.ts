@@ -54,12 +54,14 @@ export class EventsController {
     const results = await this.intake.submit(principal, dto.events);
     const receipts = results.flatMap((r) => (r.accepted ? [r.receipt] : []));
     const proven = wait ? await this.log.attachProofs(receipts, WAIT_MS) : receipts;
-    const byIndex = new Map(proven.map((r) => [r.index, r]));
+    // Pair receipts by position, not by index: the same event twice in a batch has one index but two receipts
+    // (the first `duplicate: false`, the second `duplicate: true`).
+    let next = 0;
     return {
       accepted: receipts.length,
       refused: results.length - receipts.length,
       results: results.map((r) =>
-        r.accepted ? { accepted: true, receipt: byIndex.get(r.receipt.index) } : { accepted: false, eventId: r.eventId, error: r.error },
+        r.accepted ? { accepted: true, receipt: proven[next++] } : { accepted: false, eventId: r.eventId, error: r.error },
       ),
     };
   }
