@@ -15,10 +15,77 @@ export interface VerificationRecord {
   answer: unknown;
 }
 
+export interface PackageFacts {
+  gtin_known: boolean;
+  manufacturer: string | null;
+  manufacturer_name: string | null;
+  product_name: string | null;
+  ndc: string | null;
+  strength: string | null;
+  dosage_form: string | null;
+  container_size: string | null;
+  code: string | null;
+  lot: string | null;
+  expiry_code: string | null;
+  expiry: string | null;
+  status: 'active' | 'in_transit' | 'dispensed' | 'decommissioned' | 'destroyed' | null;
+  hold: 'quarantined' | 'illegitimate' | null;
+  custodian: string | null;
+  custodian_name: string | null;
+  in_transit_to: string | null;
+  recalled: boolean | null;
+  transfers: number | null;
+  return_pending: boolean | null;
+  last_idx: number | null;
+  last_at: Date | null;
+  /** The item's latest event inside the given tree size: what the evidence proves. */
+  evidence_idx: number | null;
+  evidence_accepted_at: Date | null;
+  evidence_event_hash: Buffer | null;
+  evidence_signature: Buffer | null;
+  evidence_leaf_hash: Buffer | null;
+}
+
 /** SQL on verification records (append-only) and the read model reads verification needs. */
 @Injectable()
 export class VerificationRepository {
   constructor(private readonly db: Database) {}
+
+  /**
+   * Everything the verdict needs about one package, in one round trip: the product, the unit, its lot's recall
+   * state, who holds it (or where it is going) and when its last event was accepted.
+   */
+  async facts(gtin: string, code: string, treeSize: number): Promise<PackageFacts> {
+    const [row] = await this.db.query<PackageFacts>(
+      `SELECT p.gtin IS NOT NULL AS gtin_known, p.manufacturer, mp.name AS manufacturer_name, p.name AS product_name,
+              p.ndc, p.strength, p.dosage_form, p.container_size,
+              i.code, i.lot, i.expiry_code, to_char(i.expiry, 'YYYY-MM-DD') AS expiry, i.status, i.hold, i.custodian,
+              cp.name AS custodian_name, s.recipient AS in_transit_to, l.recalled, i.transfers, i.return_pending,
+              i.last_idx, e.accepted_at AS last_at, ev.idx AS evidence_idx, ev.accepted_at AS evidence_accepted_at,
+              ev.event_hash AS evidence_event_hash, ev.signature AS evidence_signature, ev.leaf_hash AS evidence_leaf_hash
+         FROM (SELECT $1::text AS gtin, $2::text AS code) q
+         LEFT JOIN product p ON p.gtin = q.gtin
+         LEFT JOIN party mp ON mp.gln = p.manufacturer
+         LEFT JOIN item i ON i.code = q.code
+         LEFT JOIN party cp ON cp.gln = i.custodian
+         LEFT JOIN shipment s ON s.id = i.shipment
+         LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
+         LEFT JOIN log_entry e ON e.idx = i.last_idx
+         LEFT JOIN log_entry ev ON ev.idx = (SELECT max(h) FROM unnest(i.history) h WHERE h < $3)`,
+      [gtin, code, treeSize],
+    );
+    return row;
+  }
+
+  /** Suspicious verifications of products made by `manufacturer` (all of them when null: regulators). */
+  async suspicious(manufacturer: string | null, limit: number, offset: number): Promise<VerificationRecord[]> {
+    return this.db.query<VerificationRecord>(
+      `SELECT v.* FROM verification v
+        WHERE v.suspicious AND ($1::text IS NULL OR v.gtin IN (SELECT gtin FROM product WHERE manufacturer = $1))
+        ORDER BY v.at DESC LIMIT $2 OFFSET $3`,
+      [manufacturer, limit, offset],
+    );
+  }
 
   /** Clean verifications of these units, by any requester (the rule decides which count). */
   async cleanVerifications(sql: Sql, codes: string[]): Promise<{ code: string; requester: string; at: Date }[]> {

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Principal } from '../auth/principal';
+import { CheckpointService } from '../ledger/checkpoint.service';
+import { TreeService } from '../ledger/tree.service';
+import { Evidence } from '../protocol/evidence';
+import { encodeLeaf } from '../protocol/leaf';
+import { unitCode } from '../protocol/item-code';
+import { bytesToBase64 } from '../signing/bytes';
+import { Asked, isSuspicious, judge, Reason, Verdict, verdictOf } from './verdict';
+import { VerificationRecorder } from './verification-recorder';
+import { PackageFacts, VerificationRepository } from './verification.repository';
+
+export interface VerificationAnswer {
+  verificationId: string;
+  verifiedAt: string;
+  verdict: Verdict;
+  reasons: Reason[];
+  asked: Asked;
+  product: {
+    gtin: string;
+    name: string;
+    ndc: string | null;
+    strength: string;
+    dosageForm: string;
+    containerSize: string;
+    manufacturer: { gln: string; name: string | null };
+  } | null;
+  item: {
+    status: string;
+    lot: string;
+    expiry: string;
+    expiryCode: string;
+    recalled: boolean;
+    hold: string | null;
+    returnPending: boolean;
+    custodyTransfers: number;
+    /** Named to the custodian itself and to regulators; others learn only whether it is them. */
+    custodian: { gln: string; name: string | null } | null;
+    heldByRequester: boolean;
+  } | null;
+  evidence: Evidence | null;
+  /** Why there is no evidence, when there is none. */
+  evidenceUnavailable?: string;
+}
+
+export type Channel = 'lightweight' | 'rich';
+
+/**
+ * Verification of a product identifier: one read of the read model, the verdict, the evidence from the log
+ * (an inclusion proof of the item's latest event against the latest signed checkpoint), and a record of the
+ * question and the answer.
+ */
+@Injectable()
+export class VerificationService {
+  constructor(
+    private readonly repository: VerificationRepository,
+    private readonly recorder: VerificationRecorder,
+    private readonly checkpoints: CheckpointService,
+    private readonly tree: TreeService,
+  ) {}
+
+  async verify(requester: Principal, asked: Asked, channel: Channel, request: Record<string, unknown>): Promise<VerificationAnswer> {
+    const now = new Date();
+    const checkpoint = this.checkpoints.latest();
+    const treeSize = checkpoint?.size ?? 0;
+    const code = unitCode(asked.gtin, asked.serial);
+    const facts = await this.repository.facts(asked.gtin, code, treeSize);
+    const item = facts.code ? facts : null;
+    const reasons = judge(
+      asked,
+      {
+        productKnown: facts.gtin_known,
+        item: item && {
+          lot: item.lot!,
+          expiryCode: item.expiry_code!,
+          expiry: item.expiry!,
+          status: item.status!,
+          hold: item.hold,
+          custodian: item.custodian!,
+          inTransitTo: item.status === 'in_transit' ? item.in_transit_to : null,
+          recalled: item.recalled ?? false,
+          statusSince: item.last_at ?? now,
+        },
+      },
+      requester,
+      now,
+    );
+    const verdict = verdictOf(reasons);
+    const heldByRequester = !!item && (item.custodian === requester.gln || item.in_transit_to === requester.gln);
+    const answer: VerificationAnswer = {
+      verificationId: randomUUID(),
+      verifiedAt: now.toISOString(),
+      verdict,
+      reasons,
+      asked,
+      product: facts.gtin_known
+        ? {
+            gtin: asked.gtin,
+            name: facts.product_name!,
+            ndc: facts.ndc,
+            strength: facts.strength!,
+            dosageForm: facts.dosage_form!,
+            containerSize: facts.container_size!,
+            manufacturer: { gln: facts.manufacturer!, name: facts.manufacturer_name },
+          }
+        : null,
+      item: item && {
+        status: item.status!,
+        lot: item.lot!,
+        expiry: item.expiry!,
+        expiryCode: item.expiry_code!,
+        recalled: item.recalled ?? false,
+        hold: item.hold,
+        returnPending: item.return_pending ?? false,
+        custodyTransfers: item.transfers ?? 0,
+        custodian:
+          item.custodian === requester.gln || requester.role === 'regulator'
+            ? { gln: item.custodian!, name: item.custodian_name }
+            : null,
+        heldByRequester,
+      },
+      ...(await this.evidence(facts, checkpoint)),
+    };
+    await this.recorder.record({
+      id: answer.verificationId,
+      at: now,
+      requester: requester.gln,
+      channel,
+      code: item ? code : null,
+      gtin: asked.gtin,
+      request,
+      // "Clean": the package is what it says, saleable, and held by the requester.
+      verified: verdict === 'genuine' || (verdict === 'caution' && reasons.every((r) => r.code === 'EXPIRING_SOON')),
+      reasons: reasons.map((r) => r.code),
+      suspicious: isSuspicious(reasons),
+      answer: { verdict, reasons: reasons.map((r) => r.code), evidenceIndex: answer.evidence?.index ?? null },
+    });
+    return answer;
+  }
+
+  private async evidence(
+    facts: PackageFacts,
+    checkpoint: ReturnType<CheckpointService['latest']>,
+  ): Promise<{ evidence: Evidence | null; evidenceUnavailable?: string }> {
+    if (!facts.code) return { evidence: null, evidenceUnavailable: 'the log has no event about this serial' };
+    if (!checkpoint || facts.evidence_idx === null) {
+      return { evidence: null, evidenceUnavailable: 'the event is not in a signed checkpoint yet; ask again in a second' };
+    }
+    const index = facts.evidence_idx;
+    const hashes = await this.tree.inclusionProof(index, checkpoint.size);
+    const leafData = encodeLeaf({
+      acceptedAtMs: facts.evidence_accepted_at!.getTime(),
+      eventHash: facts.evidence_event_hash!,
+      signature: facts.evidence_signature!,
+    });
+    return {
+      evidence: {
+        index,
+        leafData: bytesToBase64(leafData),
+        leafHash: bytesToBase64(facts.evidence_leaf_hash!),
+        inclusionProof: { treeSize: checkpoint.size, hashes: hashes.map(bytesToBase64) },
+        checkpoint: checkpoint.note,
+      },
+    };
+  }
+
+  suspicious(manufacturer: string | null, limit: number, offset: number) {
+    return this.repository.suspicious(manufacturer, limit, offset);
+  }
+}
