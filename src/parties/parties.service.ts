@@ -81,7 +81,9 @@ export class PartiesService implements OnApplicationBootstrap {
     const party = await this.get(gln);
     if (!party.keys.some((k) => k.keyId === keyId)) throw new NotFoundError(`party ${gln} has no key ${keyId}`, 'KEY_UNKNOWN');
     const body: KeyRevokeBodyDto = { gln, keyId, revokedAt: revokedAt ?? new Date().toISOString() };
-    const receipt = await this.operator.submit('key.revoke', `key.revoke:${keyId}`, body, 'KEY_ALREADY_REVOKED');
+    // The id carries the time, so a scheduled revocation can later be brought forward by a second one.
+    const id = `key.revoke:${keyId}:${Date.parse(body.revokedAt)}`;
+    const receipt = await this.operator.submit('key.revoke', id, body, 'KEY_ALREADY_REVOKED');
     return { key: (await this.get(gln)).keys.find((k) => k.keyId === keyId)!, receipt };
   }
 

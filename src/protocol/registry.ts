@@ -104,8 +104,9 @@ export function keyRefusal(
   actor: string,
   eventTimeMs: number,
   acceptedAtMs: number,
+  keyId = key?.keyId,
 ): RegistryViolation | null {
-  if (!key) return new RegistryViolation('KEY_UNKNOWN', 'the signing key is not registered');
+  if (!key) return new RegistryViolation('KEY_UNKNOWN', `key ${keyId} is not registered`);
   if (key.gln !== actor) return new RegistryViolation('KEY_NOT_OWNED', `key ${key.keyId} does not belong to ${actor}`);
   if (key.revokedAtMs !== null && (eventTimeMs >= key.revokedAtMs || acceptedAtMs >= key.revokedAtMs)) {
     return new RegistryViolation(
@@ -129,7 +130,7 @@ export function checkSigner(state: RegistryState, event: LedgerEvent<unknown>, a
   }
   const actor = state.party(event.actor);
   if (!actor) throw new RegistryViolation('ACTOR_UNKNOWN', `actor ${event.actor} is not a registered party`);
-  const refusal = keyRefusal(state.key(event.keyId), event.actor, parseEventTime(event.time), acceptedAtMs);
+  const refusal = keyRefusal(state.key(event.keyId), event.actor, parseEventTime(event.time), acceptedAtMs, event.keyId);
   if (refusal) throw refusal;
   return actor;
 }
@@ -194,10 +195,15 @@ export function applyRegistryEvent(
       if (!key || key.gln !== body.gln) {
         throw new RegistryViolation('KEY_UNKNOWN', `party ${body.gln} has no key ${body.keyId}`);
       }
-      if (key.revokedAtMs !== null) {
-        throw new RegistryViolation('KEY_ALREADY_REVOKED', `key ${body.keyId} is already revoked`);
+      const revokedAtMs = parseEventTime(body.revokedAt);
+      // A revocation may be brought forward (a key found compromised before its scheduled retirement), never back.
+      if (key.revokedAtMs !== null && revokedAtMs >= key.revokedAtMs) {
+        throw new RegistryViolation(
+          'KEY_ALREADY_REVOKED',
+          `key ${body.keyId} is already revoked as of ${new Date(key.revokedAtMs).toISOString()}`,
+        );
       }
-      state.putKey({ ...key, revokedAtMs: parseEventTime(body.revokedAt), revokedIndex: index });
+      state.putKey({ ...key, revokedAtMs, revokedIndex: index });
       return;
     }
     default:
