@@ -1,11 +1,11 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Principal } from '../auth/principal';
-import { AppError } from '../common/app-error';
+import { AppError, ValidationError } from '../common/app-error';
 import { validatePlain } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { canonicalJson } from '../canonical-json';
+import { CanonicalJsonError, canonicalJson } from '../canonical-json';
 import { leafHash } from '../merkle/hash';
 import { LedgerEvent, parseEventTime } from '../protocol/event';
 import { encodeLeaf } from '../protocol/leaf';
@@ -107,10 +107,19 @@ export class IntakeService {
       if (principal.gln !== event.actor) {
         throw new LedgerError('ACTOR_MISMATCH', `the caller ${principal.gln} is not the event's actor ${event.actor}`);
       }
-      if (typeof raw.signature !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(raw.signature)) {
+      // Canonical base64 of 64 bytes: 86 characters, the last of which leaves no stray bits, then "==".
+      if (typeof raw.signature !== 'string' || !/^[A-Za-z0-9+/]{85}[AQgw]==$/.test(raw.signature)) {
         throw new LedgerError('SIGNATURE_MALFORMED', 'signature must be the standard base64 of 64 bytes');
       }
-      const eventJson = canonicalJson(rawEvent);
+      let eventJson: string;
+      try {
+        eventJson = canonicalJson(rawEvent);
+      } catch (error) {
+        if (!(error instanceof CanonicalJsonError)) throw error;
+        throw new ValidationError([
+          { field: `${where}event${error.path.slice(1)}`, rule: 'canonicalJson', message: error.message },
+        ]);
+      }
       if (eventJson.length > MAX_EVENT_BYTES) {
         throw new LedgerError('EVENT_TOO_LARGE', `the event is larger than ${MAX_EVENT_BYTES} bytes; split it`);
       }

@@ -291,10 +291,21 @@ describe('bad input: a clear coded error, and nothing changes', () => {
         bytesToBase64(randomBytes(65)),
         signature.replace(/=+$/, ''),
         signature.slice(0, -4) + '%%%=',
+        // Non-canonical base64: the last character before the padding carries stray bits.
+        signature.slice(0, -3) + String.fromCharCode(signature.charCodeAt(signature.length - 3) + 1) + '==',
       ]) {
         await refused(postEvent(a, { event, signature: bad }), 400, 'SIGNATURE_MALFORMED', ['base64', '64 bytes']);
       }
       await refused(postEvent(a, { event, signature: 12345 }), 400, 'VALIDATION_FAILED', ['signature']);
+    });
+
+    it('a string that is not well-formed Unicode (a lone surrogate) → 400 naming the field; nothing breaks', async () => {
+      const raw = `{"event":${JSON.stringify(note(a).event).replace('"text":"', '"text":"\\ud800')},"signature":"${'A'.repeat(85)}A=="}`;
+      expect(raw).toContain('\\ud800');
+      const response = await t.http.post('/v1/events').set(...a.auth).set('Content-Type', 'application/json').send(raw);
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+      expect(response.body.error.details[0]).toMatchObject({ field: 'event.body.text', rule: 'canonicalJson' });
     });
 
     it('an unregistered key → 422 KEY_UNKNOWN', async () => {
