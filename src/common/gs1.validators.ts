@@ -1,5 +1,6 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
 import { hasValidCheckDigit } from '../gs1/check-digit';
+import { parseYymmdd } from '../gs1/expiry';
 import { isCharset82 } from '../gs1/identifiers';
 import { itemCodeError } from '../protocol/item-code';
 
@@ -41,12 +42,19 @@ export const IsGs1Text = gs1Decorator(
   '1 to 20 characters of the GS1 character set 82 (letters, digits and !"%&\'()*+,-./:;<=>?_)',
 );
 
+/** A real calendar date (no 31 February), its century resolved as the rules resolve it: against this year. */
+function isYymmddDate(value: string): boolean {
+  try {
+    parseYymmdd(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An expiry date as printed on the package, AI 17 (YYMMDD; DD = 00 means the end of the month). */
 export const IsYymmdd = gs1Decorator(
   'isYymmdd',
-  (value) =>
-    typeof value === 'string' &&
-    /^\d{2}(0[1-9]|1[0-2])\d{2}$/.test(value) &&
-    Number(value.slice(4)) <= 31,
+  (value) => typeof value === 'string' && isYymmddDate(value),
   'a date YYMMDD as in GS1 AI 17 (DD = 00 for the end of the month)',
 );

@@ -32,8 +32,15 @@ export class PrefixGrantType implements EventType<PrefixGrantBody> {
     if (batch.registry.party(body.gln)?.role !== 'manufacturer') {
       throw violation('PARTY_NOT_MANUFACTURER', `${body.gln} is not a registered manufacturer`);
     }
-    const holder = store.prefixHolder(body.prefix);
-    if (holder) throw violation('PREFIX_ALREADY_GRANTED', `company prefix ${body.prefix} already belongs to ${holder}`);
+    const [clash] = store.prefixesOverlapping(body.prefix);
+    if (clash) {
+      throw violation(
+        'PREFIX_ALREADY_GRANTED',
+        clash.prefix === body.prefix
+          ? `company prefix ${body.prefix} already belongs to ${clash.gln}`
+          : `company prefix ${body.prefix} overlaps ${clash.prefix}, which belongs to ${clash.gln}`,
+      );
+    }
     store.grantPrefix(body.prefix, body.gln, index);
   }
 }
@@ -110,7 +117,9 @@ export class CommissionType implements EventType<CommissionBody> {
     const codes = body.serials.map((serial) => unitCode(body.gtin, serial));
     const seen = new Set<string>();
     const repeated = codes.filter((code) => (seen.has(code) ? true : (seen.add(code), false)));
-    if (repeated.length > 0) throw violation('DUPLICATE_ITEMS', 'the event lists a serial more than once', repeated);
+    if (repeated.length > 0) {
+      throw violation('DUPLICATE_ITEMS', 'the event lists a serial more than once', [...new Set(repeated)]);
+    }
     const taken = codes.filter((code) => store.exists(code));
     if (taken.length > 0) {
       throw violation('SERIAL_ALREADY_COMMISSIONED', `${taken.length} serial(s) were commissioned before; a serial is commissioned once, ever`, taken);

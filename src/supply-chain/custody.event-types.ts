@@ -270,12 +270,15 @@ export class ReceiveType extends CustodyEventType<ReceiveBody> {
       item.custodian = event.actor;
       item.status = 'active';
       item.shipment = null;
-      item.seller = shipment.shipper;
       item.transfers += 1;
       if (shipment.reason === 'return') {
+        // The returner is downstream, not a seller: naming it would let the receiver "return" the item back down
+        // the chain without the checks of a sale. The receiver's own seller is not kept, so it is unknown now.
+        item.seller = null;
         item.returnPending = true;
         item.returnReceivedAt = acceptedAt;
       } else {
+        item.seller = shipment.shipper;
         item.returnPending = false;
         item.returnReceivedAt = null;
       }
@@ -313,7 +316,9 @@ export function openAlert(
     status: 'open',
     gtin: gtinLot.gtin,
     lot: gtinLot.lot,
-    items,
+    // Sorted: the order contents come out of a container depends on how they were loaded, and a rebuild loads
+    // them differently from live intake.
+    items: [...items].sort(),
     parties: [...new Set(parties)].sort(),
     details,
     openedAt: at,

@@ -204,7 +204,13 @@ export class CustodyRepository {
 
   async prefixOwners(sql: Sql, prefixes: string[]): Promise<{ prefix: string; gln: string }[]> {
     if (prefixes.length === 0) return [];
-    return sql.query('SELECT prefix, gln FROM company_prefix WHERE prefix = ANY($1)', [prefixes]);
+    // Overlapping prefixes too (one starts the other): each owns part of the other's GTINs.
+    return sql.query(
+      `SELECT prefix, gln FROM company_prefix c
+        WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS q(p)
+                       WHERE starts_with(q.p, c.prefix) OR starts_with(c.prefix, q.p))`,
+      [prefixes],
+    );
   }
 
   async shipments(sql: Sql, ids: string[]): Promise<Shipment[]> {

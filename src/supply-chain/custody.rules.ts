@@ -17,7 +17,9 @@ export function existingItems(store: CustodyStore, codes: string[]): Item[] {
 export function distinct(codes: string[]): void {
   const seen = new Set<string>();
   const repeated = codes.filter((code) => (seen.has(code) ? true : (seen.add(code), false)));
-  if (repeated.length > 0) throw violation('DUPLICATE_ITEMS', 'the event names an item more than once', repeated);
+  if (repeated.length > 0) {
+    throw violation('DUPLICATE_ITEMS', 'the event names an item more than once', [...new Set(repeated)]);
+  }
 }
 
 /** The items and all their contents. */

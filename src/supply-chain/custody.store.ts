@@ -175,6 +175,13 @@ export class CustodyStore extends IntakeStore {
     return this.prefixes.get(prefix);
   }
 
+  /** Granted prefixes equal to `prefix`, starting it, or starting with it (GS1 prefixes never overlap). */
+  prefixesOverlapping(prefix: string): { prefix: string; gln: string }[] {
+    return [...this.prefixes]
+      .filter(([granted]) => granted.startsWith(prefix) || prefix.startsWith(granted))
+      .map(([granted, gln]) => ({ prefix: granted, gln }));
+  }
+
   prefixesOf(gln: string): string[] {
     return [...this.prefixes].filter(([, holder]) => holder === gln).map(([prefix]) => prefix);
   }
