@@ -77,6 +77,9 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
       }
     });
     client.on('error', (error) => {
+      // Only for the current listener: this handler stays on the client after it is released (at shutdown, or
+      // after an earlier error), and releasing it twice throws out of the event handler and kills the process.
+      if (this.listener !== client) return;
       this.logger.warn(`notification connection lost (${error.message}); reconnecting`);
       this.listener = undefined;
       client.release(error);
