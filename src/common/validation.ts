@@ -38,3 +38,17 @@ export function validatePlain<T extends object>(dto: ClassConstructor<T>, value:
   if (errors.length > 0) throw new ValidationError(toFieldViolations(errors, fieldPrefix));
   return instance;
 }
+
+/**
+ * Like `validatePlain` for DTOs without nested types, without class-transformer's deep copy: the instance is a
+ * shallow copy of the value (hot path: every signed event's envelope).
+ */
+export function validateShallow<T extends object>(dto: ClassConstructor<T>, value: unknown, fieldPrefix = ''): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError([{ field: fieldPrefix || '(body)', rule: 'isObject', message: `${fieldPrefix || 'body'} must be a JSON object` }]);
+  }
+  const instance = Object.assign(new dto(), value);
+  const errors = validateSync(instance, VALIDATOR_OPTIONS);
+  if (errors.length > 0) throw new ValidationError(toFieldViolations(errors, fieldPrefix));
+  return instance;
+}

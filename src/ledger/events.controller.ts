@@ -1,9 +1,9 @@
 import { Body, Controller, HttpStatus, Post, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
-import { AppError } from '../common/app-error';
+import { AppError, ValidationError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { EventBatchDto, SignedEventDto } from './dto/signed-event.dto';
 import { WaitQuery } from './dto/log-queries.dto';
@@ -14,6 +14,14 @@ import { Receipt } from './receipt';
 
 /** How long `?wait=true` waits for a checkpoint before answering without the proof. */
 const WAIT_MS = 10_000;
+
+/**
+ * Signed events are validated by intake, field by field, on the JSON exactly as received (the signature covers
+ * those bytes). The bodies are therefore typed `Record<string, unknown>`: the global ValidationPipe leaves such
+ * a parameter alone instead of deep-copying thousands of events through class-transformer. The DTO classes
+ * still describe them in the OpenAPI document.
+ */
+type RawJson = Record<string, unknown>;
 
 @ApiTags('events')
 @Controller('v1/events')
@@ -27,9 +35,10 @@ export class EventsController {
   @Post()
   @Auth()
   @ApiOperation({ summary: 'Submit one signed event; 201 with its receipt (200 if it was already logged)' })
+  @ApiBody({ type: SignedEventDto })
   async submit(
     @CurrentPrincipal() principal: Principal,
-    @Body() dto: SignedEventDto,
+    @Body() dto: RawJson,
     @Query() { wait }: WaitQuery,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Receipt> {
@@ -44,14 +53,25 @@ export class EventsController {
   @ApiOperation({
     summary: 'Submit many signed events, applied in order; each gets a receipt or a coded refusal',
   })
-  async submitBatch(@CurrentPrincipal() principal: Principal, @Body() dto: EventBatchDto, @Query() { wait }: WaitQuery) {
-    if (dto.events.length > this.config.MAX_BATCH_EVENTS) {
-      throw new LedgerError(
-        'BATCH_TOO_LARGE',
-        `a batch holds at most ${this.config.MAX_BATCH_EVENTS} events; this one has ${dto.events.length}`,
+  @ApiBody({ type: EventBatchDto })
+  async submitBatch(@CurrentPrincipal() principal: Principal, @Body() dto: RawJson, @Query() { wait }: WaitQuery) {
+    const events = dto.events;
+    const extra = Object.keys(dto).filter((key) => key !== 'events');
+    if (extra.length > 0) {
+      throw new ValidationError(
+        extra.map((field) => ({ field, rule: 'whitelistValidation', message: `${field} is not an allowed field` })),
       );
     }
-    const results = await this.intake.submit(principal, dto.events);
+    if (!Array.isArray(events) || events.length === 0) {
+      throw new ValidationError([{ field: 'events', rule: 'arrayMinSize', message: 'events must be a non-empty array' }]);
+    }
+    if (events.length > this.config.MAX_BATCH_EVENTS) {
+      throw new LedgerError(
+        'BATCH_TOO_LARGE',
+        `a batch holds at most ${this.config.MAX_BATCH_EVENTS} events; this one has ${events.length}`,
+      );
+    }
+    const results = await this.intake.submit(principal, events);
     const receipts = results.flatMap((r) => (r.accepted ? [r.receipt] : []));
     const proven = wait ? await this.log.attachProofs(receipts, WAIT_MS) : receipts;
     // Pair receipts by position, not by index: the same event twice in a batch has one index but two receipts

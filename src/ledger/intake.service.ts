@@ -2,7 +2,7 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Principal } from '../auth/principal';
 import { AppError, ValidationError } from '../common/app-error';
-import { validatePlain } from '../common/validation';
+import { validatePlain, validateShallow } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { CanonicalJsonError, canonicalJson } from '../canonical-json';
@@ -90,7 +90,18 @@ export class IntakeService {
     const raw = item as { event?: unknown; signature?: unknown };
     const eventId = typeof (raw?.event as { id?: unknown })?.id === 'string' ? (raw.event as { id: string }).id : undefined;
     try {
-      const event = validatePlain(LedgerEventDto, raw?.event, `${where}event`) as unknown as LedgerEvent<object>;
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw new ValidationError([
+          { field: where.replace(/\.$/, '') || '(body)', rule: 'isObject', message: 'a signed event is a JSON object {event, signature}' },
+        ]);
+      }
+      const extra = Object.keys(item).filter((key) => key !== 'event' && key !== 'signature');
+      if (extra.length > 0) {
+        throw new ValidationError(
+          extra.map((key) => ({ field: `${where}${key}`, rule: 'whitelistValidation', message: `${where}${key} is not an allowed field` })),
+        );
+      }
+      const event = validateShallow(LedgerEventDto, raw.event, `${where}event`) as unknown as LedgerEvent<object>;
       const rawEvent = raw.event as LedgerEvent<object>;
       const type = this.types.get(event.type);
       if (!type) {
@@ -107,8 +118,13 @@ export class IntakeService {
       if (principal.gln !== event.actor) {
         throw new LedgerError('ACTOR_MISMATCH', `the caller ${principal.gln} is not the event's actor ${event.actor}`);
       }
+      if (typeof raw.signature !== 'string') {
+        throw new ValidationError([
+          { field: `${where}signature`, rule: 'isString', message: `${where}signature must be a string (standard base64)` },
+        ]);
+      }
       // Canonical base64 of 64 bytes: 86 characters, the last of which leaves no stray bits, then "==".
-      if (typeof raw.signature !== 'string' || !/^[A-Za-z0-9+/]{85}[AQgw]==$/.test(raw.signature)) {
+      if (!/^[A-Za-z0-9+/]{85}[AQgw]==$/.test(raw.signature)) {
         throw new LedgerError('SIGNATURE_MALFORMED', 'signature must be the standard base64 of 64 bytes');
       }
       let eventJson: string;
