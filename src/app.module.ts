@@ -6,6 +6,7 @@ import { ValidationError } from './common/app-error';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { toFieldViolations, VALIDATOR_OPTIONS } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { RunMode } from './config/run-mode';
 import { Secrets } from './config/secrets';
 import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
@@ -22,6 +23,8 @@ export interface AppOptions {
   config: AppConfig;
   secrets: Secrets;
   databaseUrl: string;
+  /** `tool`: an operator command (rebuild) — no integrator, no genesis, no HTTP. Default `server`. */
+  mode?: RunMode['mode'];
 }
 
 @Global()
@@ -33,8 +36,9 @@ class CoreModule {
       providers: [
         { provide: AppConfig, useValue: options.config },
         { provide: Secrets, useValue: options.secrets },
+        { provide: RunMode, useValue: new RunMode(options.mode ?? 'server') },
       ],
-      exports: [AppConfig, Secrets],
+      exports: [AppConfig, Secrets, RunMode],
     };
   }
 }

@@ -24,6 +24,7 @@ export interface CommandHandlers {
   consistency(options: LogOptions & { from?: number; fromCheckpoint?: string }): Promise<number>;
   audit(options: AuditCommandOptions): Promise<number>;
   migrate(): Promise<number>;
+  rebuild(): Promise<number>;
 }
 
 export function defaultHandlers(
@@ -53,6 +54,11 @@ export function defaultHandlers(
     migrate: async () => {
       const { migrateCommand } = serverCommands();
       await migrateCommand(output, env);
+      return 0;
+    },
+    rebuild: async () => {
+      const { rebuildCommand } = serverCommands();
+      await rebuildCommand(output, env);
       return 0;
     },
   };
@@ -177,6 +183,11 @@ export function buildProgram(output: Output, handlers: CommandHandlers, setExitC
     .command('migrate')
     .description('apply pending database migrations (DATABASE_URL, or the embedded PostgreSQL in DATA_DIR)')
     .action(action(() => handlers.migrate()));
+
+  program
+    .command('rebuild')
+    .description('replay the whole log into empty read-model tables (inventory, custody, shipments, alerts, registry)')
+    .action(action(() => handlers.rebuild()));
 
   registerEpcisCommands(program, output, setExitCode);
   return program;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
+import { RunMode } from '../config/run-mode';
 import { Database } from '../database/database';
 import { equalBytes } from '../merkle/bytes';
 import { MerkleFrontier } from '../merkle/frontier';
@@ -37,6 +38,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly config: AppConfig,
+    private readonly runMode: RunMode,
     private readonly db: Database,
     private readonly log: LogRepository,
     private readonly tree: TreeService,
@@ -45,7 +47,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.INTEGRATOR === 'off') return;
+    if (this.config.INTEGRATOR === 'off' || !this.runMode.isServer) return;
     this.stopped = false;
     this.unsubscribe = [
       this.signals.on('appended', () => {

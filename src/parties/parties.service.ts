@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { NotFoundError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { RunMode } from '../config/run-mode';
 import { Receipt } from '../ledger/receipt';
 import { KeyRecord, PartyRecord, PartyRole } from '../protocol/registry';
 import { base64ToBytes, bytesToBase64 } from '../signing/bytes';
@@ -33,12 +34,14 @@ export class PartiesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly runMode: RunMode,
     private readonly registry: RegistryRepository,
     private readonly operator: OperatorService,
   ) {}
 
   /** On a new log, the operator's self-registration becomes entry 0. */
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.runMode.isServer) return;
     if (!(await this.registry.hasAnyParty())) {
       const body: PartyRegisterBodyDto = {
         gln: this.config.OPERATOR_GLN,
