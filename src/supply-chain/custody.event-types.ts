@@ -201,7 +201,11 @@ export class ShipType extends CustodyEventType<ShipBody> {
       const returns = batch.store(ReturnVerifications);
       notAwaitingReturnVerification(all, (item) => returns.verified(item, acceptedAt));
     } else {
-      const notFromThem = top.filter((item) => item.seller !== body.recipient);
+      // Every unit goes back to its seller, also those packed into a container that came from there.
+      const named = new Set(top.map((item) => item.code));
+      const notFromThem = all.filter(
+        (item) => (named.has(item.code) || item.kind === 'unit') && item.seller !== body.recipient,
+      );
       if (notFromThem.length > 0) {
         throw violation(
           'NOT_UPSTREAM',
