@@ -630,6 +630,25 @@ describe('supply-chain refusals', () => {
       );
     });
 
+    it('NOT_UPSTREAM: units packed into a container received from the seller do not go back with it', async () => {
+      const { units: u } = await stock(2);
+      const { units: theirs } = await stock(1, { maker: m2 });
+      const box = m.newContainerCode();
+      await accept(t, m, 'pack', { parent: box, children: u });
+      await deliver(m, d, [box]);
+      await deliver(m2, d, theirs);
+      await accept(t, d, 'pack', { parent: box, children: theirs });
+      await refused(
+        d,
+        'ship',
+        { shipmentId: nextShipmentId(), recipient: m.gln, items: [box], reason: 'return', transaction },
+        { status: REFUSED, code: 'NOT_UPSTREAM', items: theirs },
+      );
+      await accept(t, d, 'unpack', { parent: box, children: theirs });
+      await deliver(d, m, [box], 'return');
+      expect(await item(t, u[1])).toMatchObject({ custodian: m.gln, parent: box, returnPending: true });
+    });
+
     it('RETURN_NOT_VERIFIED: a returned unit is saleable again only after a clean verification by its custodian', async () => {
       const { units: u } = await stock(2);
       await deliver(m, d, u);
