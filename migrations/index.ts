@@ -1,6 +1,12 @@
 import { LedgerCore1763935200000 } from './1763935200000-LedgerCore';
 import { SupplyChain1763942400000 } from './1763942400000-SupplyChain';
 import { Verification1763949600000 } from './1763949600000-Verification';
+import { Reports1763956800000 } from './1763956800000-Reports';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
-export const MIGRATIONS = [LedgerCore1763935200000, SupplyChain1763942400000, Verification1763949600000];
+export const MIGRATIONS = [
+  LedgerCore1763935200000,
+  SupplyChain1763942400000,
+  Verification1763949600000,
+  Reports1763956800000,
+];

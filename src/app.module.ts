@@ -18,6 +18,7 @@ import { ManufacturersModule } from './manufacturers/manufacturers.module';
 import { DistributorsModule } from './distributors/distributors.module';
 import { DispensersModule } from './dispensers/dispensers.module';
 import { VerificationModule } from './verification/verification.module';
+import { ReportsModule } from './reports/reports.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -59,6 +60,7 @@ export class AppModule {
         DistributorsModule,
         DispensersModule,
         VerificationModule,
+        ReportsModule,
         HealthModule,
       ],
       providers: [

@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsGln, IsGs1Text, IsGtin14 } from '../../common/gs1.validators';
+import { EVENT_TIME_PATTERN } from '../../protocol/event';
+import { PageQuery } from '../../supply-chain/dto/view-queries.dto';
+import { REPORT_FORMATS, ReportFormat } from '../report-scope';
+
+export class ReportFormatQuery {
+  @ApiPropertyOptional({
+    enum: REPORT_FORMATS,
+    default: 'bundle',
+    description:
+      'bundle: evidence bundle (JSON, verifiable offline); epcis: EPCIS 2.0 JSON-LD; csv: one row per item per event ' +
+      'with the DSCSA transaction information; pdf: a report for people',
+  })
+  @IsOptional()
+  @IsIn(REPORT_FORMATS)
+  format: ReportFormat = 'bundle';
+}
+
+export class SerialReportQuery extends ReportFormatQuery {
+  @ApiProperty({ example: '00361234567892' })
+  @IsGtin14()
+  gtin!: string;
+
+  @ApiProperty({ example: 'SN000001' })
+  @IsGs1Text()
+  serial!: string;
+}
+
+export class LotReportQuery extends ReportFormatQuery {
+  @ApiProperty({ example: '00361234567892' })
+  @IsGtin14()
+  gtin!: string;
+
+  @ApiProperty({ example: 'LOT-A' })
+  @IsGs1Text()
+  lot!: string;
+}
+
+const RFC3339 = { message: '$property must be an RFC 3339 time with a time zone, e.g. 2026-11-01T00:00:00Z' };
+
+export class TimeWindowQuery extends ReportFormatQuery {
+  @ApiProperty({ example: '2026-11-01T00:00:00Z', description: 'first event time included (RFC 3339)' })
+  @Matches(EVENT_TIME_PATTERN, RFC3339)
+  from!: string;
+
+  @ApiProperty({ example: '2026-12-01T00:00:00Z', description: 'first event time excluded (RFC 3339)' })
+  @Matches(EVENT_TIME_PATTERN, RFC3339)
+  to!: string;
+}
+
+export class GtinReportQuery extends TimeWindowQuery {
+  @ApiProperty({ example: '00361234567892' })
+  @IsGtin14()
+  gtin!: string;
+}
+
+export class PartyReportQuery extends TimeWindowQuery {
+  @ApiProperty({ example: '0614141000012' })
+  @IsGln()
+  gln!: string;
+}
+
+export class ExportsQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'only the exports of this party' })
+  @IsOptional()
+  @IsGln()
+  requester?: string;
+}

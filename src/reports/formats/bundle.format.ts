@@ -1,0 +1,76 @@
+import { TreeService } from '../../ledger/tree.service';
+import { BUNDLE_FORMAT } from '../../protocol/bundle';
+import { ReportContext } from '../report-context';
+import { ReportSink } from '../report-sink';
+import { BatchSize, EventRow, ReportSnapshot } from '../reports.repository';
+
+/** About this many bytes of event JSON per cursor read: events range from 300 bytes to several megabytes. */
+const EVENT_BATCH_BYTES = 4 * 1024 * 1024;
+const ITEM_BATCH = 2000;
+
+/** Batch sizes that keep roughly `targetBytes` of event text in memory per read. */
+export function eventBatches(targetBytes = EVENT_BATCH_BYTES, min = 8, max = 2000): BatchSize<EventRow> {
+  return (previous) => {
+    if (!previous || previous.length === 0) return 64;
+    const bytes = previous.reduce((sum, row) => sum + row[2].length, 0);
+    const perRow = Math.max(1, bytes / previous.length);
+    return Math.max(min, Math.min(max, Math.floor(targetBytes / perRow)));
+  };
+}
+
+/**
+ * Writes the evidence bundle (src/protocol/bundle.ts) in its key order: the checkpoint before the long lists, then
+ * the registry events, the events (each with its inclusion proof against that checkpoint) and the units with their
+ * histories, and the counts last. Event text is copied as logged (its RFC 8785 form), never re-serialised.
+ */
+export async function writeBundle(
+  snapshot: ReportSnapshot,
+  context: ReportContext,
+  tree: TreeService,
+  sink: ReportSink,
+): Promise<{ events: number; items: number; registryEvents: number }> {
+  const size = context.checkpoint.size;
+  const head =
+    `{"format":${JSON.stringify(BUNDLE_FORMAT)},` +
+    `"scope":${JSON.stringify(context.scope)},` +
+    `"generatedAt":${JSON.stringify(context.generatedAt.toISOString())},` +
+    `"generatedBy":${JSON.stringify(context.viewer.gln)},` +
+    `"log":${JSON.stringify({ origin: context.log.origin, verifierKey: context.log.verifierKey })},` +
+    `"checkpoint":${JSON.stringify(context.checkpoint.note)},\n"registry":[`;
+  await sink.write(head);
+  const registryEvents = await writeEvents(snapshot.registry(size, eventBatches()), size, tree, sink);
+  await sink.write('\n],\n"events":[');
+  const events = await writeEvents(snapshot.events(eventBatches()), size, tree, sink);
+  await sink.write('\n],\n"items":[');
+  let items = 0;
+  for await (const rows of snapshot.itemsJson(size, context.completeHistories, ITEM_BATCH)) {
+    let text = '';
+    for (const [json] of rows) text += (items++ === 0 ? '\n' : ',\n') + json;
+    await sink.write(text);
+  }
+  const summary = { events, items, registryEvents };
+  await sink.write(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
+  return summary;
+}
+
+async function writeEvents(
+  batches: AsyncGenerator<EventRow[]>,
+  treeSize: number,
+  tree: TreeService,
+  sink: ReportSink,
+): Promise<number> {
+  let written = 0;
+  for await (const rows of batches) {
+    // Proofs come from cached tiles: a few map lookups each once the tiles along the path are in memory.
+    const proofs = await Promise.all(rows.map(([idx]) => tree.inclusionProof(idx, treeSize)));
+    for (let i = 0; i < rows.length; i++) {
+      const [idx, acceptedAt, eventJson, signature] = rows[i];
+      const proof = proofs[i].map((hash) => `"${Buffer.from(hash).toString('base64')}"`).join(',');
+      await sink.write(
+        `${written++ === 0 ? '\n' : ',\n'}{"index":${idx},"acceptedAt":"${acceptedAt}","event":${eventJson},` +
+          `"signature":"${signature.toString('base64')}","inclusionProof":[${proof}]}`,
+      );
+    }
+  }
+  return written;
+}
