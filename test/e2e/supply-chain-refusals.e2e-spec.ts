@@ -595,18 +595,24 @@ describe('supply-chain refusals', () => {
       expect(mine(await seenBy(m, '/v1/manufacturers/me/alerts'))).toEqual([expect.objectContaining(expected)]);
       expect(mine(await seenBy(d, '/v1/distributors/me/alerts'))).toEqual([expect.objectContaining(expected)]);
       expect(mine(await seenBy(p, '/v1/dispensers/me/alerts'))).toEqual([]);
-      // Regulators see every alert (no regulator HTTP route lists alerts yet: the reports module will).
+      // Regulators see every alert: the alert view regulators get, and over HTTP the open-alerts report, which
+      // carries the history of the missing unit (the extra ones were not part of the shipment).
       const views = t.app.get(CustodyViewsService);
-      const forRegulator = await views.alerts(
-        { kind: 'party', gln: r.gln, role: 'regulator', tokenId: 'x' },
-        'open',
-        'discrepancy',
-        {
-          limit: 1000,
-          offset: 0,
-        },
-      );
-      expect(mine(forRegulator as unknown as { openedIndex: number }[])).toEqual([expect.objectContaining(expected)]);
+      const regulator = { kind: 'party' as const, gln: r.gln, role: 'regulator' as const, tokenId: 'test' };
+      const forRegulator = await views.alerts(regulator, 'open', 'discrepancy', { limit: 1000, offset: 0 });
+      expect(mine(forRegulator)).toEqual([expect.objectContaining(expected)]);
+      const alertsReport = await t.http
+        .get('/v1/reports/alerts?format=bundle')
+        .set(...r.auth)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () => done(null, text));
+        });
+      expect(alertsReport.status).toBe(200);
+      const bundled = JSON.parse(alertsReport.body as string) as { items: { code: string }[] };
+      expect(bundled.items.map((i) => i.code)).toContain(u[2]);
     });
   });
 
