@@ -649,6 +649,11 @@ export class ReportSnapshot {
     );
   }
 
+  /** Every GS1 company prefix granted in the log (they are few): EPC URNs need their lengths. */
+  async companyPrefixes(): Promise<string[]> {
+    return (await this.query<{ prefix: string }>('SELECT prefix FROM company_prefix')).map((r) => r.prefix);
+  }
+
   /** The transfers (ship events) in scope, oldest first, at most `limit`, with how many there are in all. */
   async transfers(limit: number): Promise<{ rows: EventInfo[]; total: number }> {
     const rows = await this.query<EventInfo & { total: number }>(

@@ -16,6 +16,7 @@ import { parseEventTime } from '../../src/protocol/event';
 import { unitCode } from '../../src/protocol/item-code';
 import { encodeLeaf } from '../../src/protocol/leaf';
 import { applyRegistryEvent, checkSigner, keyRefusal, MemoryRegistry } from '../../src/protocol/registry';
+import { EpcisDocument, RXL, validateEpcisDocument } from '../../src/epcis';
 import { CSV_COLUMNS } from '../../src/reports/formats/csv.format';
 import { base64ToBytes } from '../../src/signing/bytes';
 import { signedEventBytes, verifyEventSignature } from '../../src/signing/event-signing';
@@ -462,6 +463,34 @@ describe('provenance reports after a whole journey', () => {
         expect(response.status).toBe(200);
         expect(response.headers['content-type']).toMatch(/^text\/csv/);
         expect(csvPairs(response.body)).toEqual(pairsOf(await expectedFor(scope, query())));
+      });
+
+      it("as EPCIS 2.0 JSON-LD that validates against GS1's schema", async () => {
+        const response = await report(r, scope, query(), 'epcis');
+        expect(response.status).toBe(200);
+        expect(response.headers['content-type']).toMatch(/^application\/ld\+json/);
+        const document = JSON.parse((response.body as Buffer).toString('utf8')) as EpcisDocument;
+        const validation = validateEpcisDocument(document);
+        expect(validation.problems).toEqual([]);
+        expect(validation.valid).toBe(true);
+        // One EPCIS event per custody event in scope; registry, product, recall and hold events have no EPCIS form.
+        const log = await loggedEvents();
+        const mapped = new Set([
+          'commission',
+          'pack',
+          'unpack',
+          'ship',
+          'receive',
+          'dispense',
+          'decommission',
+          'destroy',
+        ]);
+        const expected = (await expectedFor(scope, query())).events.filter((idx) => mapped.has(log.get(idx)!.type));
+        expect(document.epcisBody.eventList.map((e) => e[RXL.logIndex as `${string}:${string}`])).toEqual(expected);
+        for (const e of document.epcisBody.eventList) {
+          for (const epc of [...(e.epcList ?? []), ...(e.childEPCs ?? [])])
+            expect(epc).toMatch(/^urn:epc:id:(sgtin|sscc):/);
+        }
       });
 
       (HAS_PDFTOPPM ? it : it.skip)('as a PDF whose first page renders, not blank', async () => {
