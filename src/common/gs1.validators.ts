@@ -2,6 +2,7 @@ import { ValidationOptions, registerDecorator } from 'class-validator';
 import { hasValidCheckDigit } from '../gs1/check-digit';
 import { parseYymmdd } from '../gs1/expiry';
 import { isCharset82 } from '../gs1/identifiers';
+import { parseEventTime } from '../protocol/event';
 import { itemCodeError } from '../protocol/item-code';
 
 function digitsWithCheck(length: number) {
@@ -24,7 +25,11 @@ function gs1Decorator(name: string, test: (value: unknown) => boolean, what: str
 /** A GLN: 13 digits with a valid GS1 check digit. */
 export const IsGln = gs1Decorator('isGln', digitsWithCheck(13), 'a GLN (13 digits with a valid GS1 check digit)');
 /** A GTIN-14: 14 digits with a valid GS1 check digit. */
-export const IsGtin14 = gs1Decorator('isGtin14', digitsWithCheck(14), 'a GTIN-14 (14 digits with a valid GS1 check digit)');
+export const IsGtin14 = gs1Decorator(
+  'isGtin14',
+  digitsWithCheck(14),
+  'a GTIN-14 (14 digits with a valid GS1 check digit)',
+);
 /** An SSCC: 18 digits with a valid GS1 check digit. */
 export const IsSscc = gs1Decorator('isSscc', digitsWithCheck(18), 'an SSCC (18 digits with a valid GS1 check digit)');
 
@@ -57,4 +62,11 @@ export const IsYymmdd = gs1Decorator(
   'isYymmdd',
   (value) => typeof value === 'string' && isYymmddDate(value),
   'a date YYMMDD as in GS1 AI 17 (DD = 00 for the end of the month)',
+);
+
+/** An RFC 3339 date-time with a time zone that names a real instant (no 30 February, no hour 24). */
+export const IsDateTime = gs1Decorator(
+  'isDateTime',
+  (value) => typeof value === 'string' && !Number.isNaN(parseEventTime(value)),
+  'an RFC 3339 date-time with a time zone, e.g. 2026-11-23T10:00:00.000Z',
 );

@@ -1,8 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import * as path from 'node:path';
+import { IsGln } from '../common/gs1.validators';
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 /**
  * Every setting RxLedger reads from the environment, typed and validated once at start-up.
@@ -50,7 +52,7 @@ export class AppConfig {
   OPERATOR_TOKEN?: string;
 
   /** The operator's GLN: the actor of partner registrations and key changes. */
-  @Matches(/^\d{13}$/, { message: 'OPERATOR_GLN must be 13 digits' })
+  @IsGln({ message: 'OPERATOR_GLN must be a GLN: 13 digits with a valid GS1 check digit' })
   OPERATOR_GLN = '0860000000000';
 
   @IsString()
@@ -139,7 +141,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const errors = validateSync(config, { forbidUnknownValues: true });
   if (errors.length > 0) {
     const lines = errors.flatMap((error) =>
-      Object.values(error.constraints ?? {}).map((message) => `  ${error.property}=${JSON.stringify(env[error.property])}: ${message}`),
+      Object.values(error.constraints ?? {}).map(
+        (message) => `  ${error.property}=${JSON.stringify(env[error.property])}: ${message}`,
+      ),
     );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

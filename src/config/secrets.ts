@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { formatSignerKey } from '../checkpoint';
-import { AppConfig } from './app-config';
+import { AppConfig, ConfigError } from './app-config';
 
 /** The secrets the server signs and authenticates with. */
 export class Secrets {
@@ -35,7 +35,16 @@ export function loadSecrets(config: AppConfig): Secrets {
   };
   const logSignerKey =
     config.LOG_PRIVATE_KEY ?? fromFile('log.skey', () => formatSignerKey(config.LOG_ORIGIN, randomBytes(32)));
-  const operatorSeed = config.OPERATOR_PRIVATE_KEY ?? fromFile('operator.key', () => randomBytes(32).toString('base64'));
-  const operatorToken = config.OPERATOR_TOKEN ?? fromFile('operator.token', () => `rxo_${randomBytes(32).toString('base64url')}`);
+  const keyName = logSignerKey.split('+')[2];
+  if (keyName !== config.LOG_ORIGIN) {
+    throw new ConfigError(
+      `Invalid configuration:\n  LOG_ORIGIN=${JSON.stringify(config.LOG_ORIGIN)}: the log's origin must be the name of its signing key ` +
+        `(${JSON.stringify(keyName)} in ${config.LOG_PRIVATE_KEY ? 'LOG_PRIVATE_KEY' : path.join(dir, 'log.skey')})`,
+    );
+  }
+  const operatorSeed =
+    config.OPERATOR_PRIVATE_KEY ?? fromFile('operator.key', () => randomBytes(32).toString('base64'));
+  const operatorToken =
+    config.OPERATOR_TOKEN ?? fromFile('operator.token', () => `rxo_${randomBytes(32).toString('base64url')}`);
   return new Secrets(logSignerKey, new Uint8Array(Buffer.from(operatorSeed, 'base64')), operatorToken);
 }

@@ -1,18 +1,26 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Logger, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
+import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { IntegratorService } from '../ledger/integrator.service';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { LogService } from '../ledger/log.service';
+
+/** A checkpoint older than this while entries wait means integration has stalled. */
+const STALL_MS = 10_000;
 
 @ApiTags('health')
 @Controller('v1/health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
   constructor(
+    private readonly config: AppConfig,
     private readonly db: Database,
     private readonly log: LogService,
     private readonly checkpoints: CheckpointService,
+    private readonly integrator: IntegratorService,
   ) {}
 
   @Get()
@@ -24,19 +32,34 @@ export class HealthController {
       const committed = await this.log.committedSize();
       const databaseMs = Number(process.hrtime.bigint() - started) / 1e6;
       const latest = this.checkpoints.latest();
+      const unintegrated = committed - (latest?.size ?? 0);
+      const checkpointAgeMs = latest ? Date.now() - latest.createdAt.getTime() : null;
+      // Entries waiting much longer than the checkpoint interval: no process is integrating (or one halted).
+      const stalled =
+        unintegrated > 0 && (checkpointAgeMs ?? Infinity) > Math.max(STALL_MS, 20 * this.config.CHECKPOINT_INTERVAL_MS);
+      const problems = [
+        ...(this.integrator.isHalted
+          ? ['integration halted: the stored tree does not match a signed checkpoint; run `rxledger audit`']
+          : []),
+        ...(stalled ? [`${unintegrated} entries have waited ${checkpointAgeMs} ms for a checkpoint`] : []),
+      ];
+      if (problems.length > 0) response.status(HttpStatus.SERVICE_UNAVAILABLE);
       return {
-        status: 'ok',
+        status: problems.length > 0 ? 'degraded' : 'ok',
+        ...(problems.length > 0 ? { problems } : {}),
         database: { status: 'ok', latencyMs: Math.round(databaseMs * 100) / 100 },
         log: {
           entries: committed,
           checkpointSize: latest?.size ?? 0,
-          unintegrated: committed - (latest?.size ?? 0),
-          checkpointAgeMs: latest ? Date.now() - latest.createdAt.getTime() : null,
+          unintegrated,
+          checkpointAgeMs,
+          integratorHere: this.integrator.isIntegrator,
         },
       };
     } catch (error) {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return { status: 'unavailable', database: { status: 'down', error: (error as Error).message } };
+      this.logger.error(`health check: the database does not answer: ${(error as Error).message}`);
+      return { status: 'unavailable', database: { status: 'down' } };
     }
   }
 

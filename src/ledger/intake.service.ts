@@ -88,17 +88,26 @@ export class IntakeService {
   private prepare(principal: Principal, item: unknown, position: number, count: number): PreparedEvent | IntakeResult {
     const where = count > 1 ? `events[${position}].` : '';
     const raw = item as { event?: unknown; signature?: unknown };
-    const eventId = typeof (raw?.event as { id?: unknown })?.id === 'string' ? (raw.event as { id: string }).id : undefined;
+    const eventId =
+      typeof (raw?.event as { id?: unknown })?.id === 'string' ? (raw.event as { id: string }).id : undefined;
     try {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
         throw new ValidationError([
-          { field: where.replace(/\.$/, '') || '(body)', rule: 'isObject', message: 'a signed event is a JSON object {event, signature}' },
+          {
+            field: where.replace(/\.$/, '') || '(body)',
+            rule: 'isObject',
+            message: 'a signed event is a JSON object {event, signature}',
+          },
         ]);
       }
       const extra = Object.keys(item).filter((key) => key !== 'event' && key !== 'signature');
       if (extra.length > 0) {
         throw new ValidationError(
-          extra.map((key) => ({ field: `${where}${key}`, rule: 'whitelistValidation', message: `${where}${key} is not an allowed field` })),
+          extra.map((key) => ({
+            field: `${where}${key}`,
+            rule: 'whitelistValidation',
+            message: `${where}${key} is not an allowed field`,
+          })),
         );
       }
       const event = validateShallow(LedgerEventDto, raw.event, `${where}event`) as unknown as LedgerEvent<object>;
@@ -111,7 +120,8 @@ export class IntakeService {
       }
       const body = validatePlain(type.body, rawEvent.body, `${where}event.body`);
       const timeMs = parseEventTime(event.time);
-      if (Number.isNaN(timeMs)) throw new LedgerError('EVENT_TIME_INVALID', `event.time "${event.time}" is not a valid date-time`);
+      if (Number.isNaN(timeMs))
+        throw new LedgerError('EVENT_TIME_INVALID', `event.time "${event.time}" is not a valid date-time`);
       if (timeMs > Date.now() + this.config.CLOCK_SKEW_MS) {
         throw new LedgerError('EVENT_TIME_IN_FUTURE', `event.time ${event.time} is in the future`);
       }
@@ -120,7 +130,11 @@ export class IntakeService {
       }
       if (typeof raw.signature !== 'string') {
         throw new ValidationError([
-          { field: `${where}signature`, rule: 'isString', message: `${where}signature must be a string (standard base64)` },
+          {
+            field: `${where}signature`,
+            rule: 'isString',
+            message: `${where}signature must be a string (standard base64)`,
+          },
         ]);
       }
       // Canonical base64 of 64 bytes: 86 characters, the last of which leaves no stray bits, then "==".
@@ -136,7 +150,7 @@ export class IntakeService {
           { field: `${where}event${error.path.slice(1)}`, rule: 'canonicalJson', message: error.message },
         ]);
       }
-      if (eventJson.length > MAX_EVENT_BYTES) {
+      if (Buffer.byteLength(eventJson, 'utf8') > MAX_EVENT_BYTES) {
         throw new LedgerError('EVENT_TOO_LARGE', `the event is larger than ${MAX_EVENT_BYTES} bytes; split it`);
       }
       const eventHash = createHash('sha256').update(SIGNED_EVENT_PREFIX).update(eventJson, 'utf8').digest();
@@ -167,7 +181,8 @@ export class IntakeService {
   /** Verifies the signature; returns a refusal, or null when it is good. */
   private async checkSignature(p: PreparedEvent, keys: Map<string, Uint8Array>): Promise<IntakeResult | null> {
     const publicKey = keys.get(p.event.keyId);
-    if (!publicKey) return refusal(new LedgerError('KEY_UNKNOWN', `key ${p.event.keyId} is not registered`), p.event.id);
+    if (!publicKey)
+      return refusal(new LedgerError('KEY_UNKNOWN', `key ${p.event.keyId} is not registered`), p.event.id);
     const message = concat(SIGNED_EVENT_PREFIX, new TextEncoder().encode(p.eventJson));
     const valid = await verifyStrictNodeAsync(publicKey, message, p.signature);
     return valid

@@ -71,6 +71,11 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     await this.releaseLock();
   }
 
+  /** True when this process found the stored tree disagreeing with a signed checkpoint and stopped integrating. */
+  get isHalted(): boolean {
+    return this.halted;
+  }
+
   /** True while this process holds the integrator lock. */
   get isIntegrator(): boolean {
     return this.lockClient !== undefined;

@@ -34,6 +34,7 @@ import { TreeService } from './tree.service';
     LogRepository,
     LogSignals,
     RebuildService,
+    IntegratorService,
   ],
 })
 export class LedgerModule {}

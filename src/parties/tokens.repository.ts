@@ -6,9 +6,11 @@ export interface TokenRow {
   id: string;
   gln: string;
   label: string;
-  created_at: Date;
-  revoked_at: Date | null;
+  createdAt: Date;
+  revokedAt: Date | null;
 }
+
+const TOKEN_COLUMNS = 'id, gln, label, created_at AS "createdAt", revoked_at AS "revokedAt"';
 
 /** SQL on API tokens (stored only as SHA-256 hashes). */
 @Injectable()
@@ -18,7 +20,7 @@ export class TokensRepository {
   async insert(id: string, gln: string, tokenHash: Buffer, label: string): Promise<TokenRow> {
     const [row] = await this.db.query<TokenRow>(
       `INSERT INTO api_token (id, gln, token_hash, label) VALUES ($1, $2, $3, $4)
-       RETURNING id, gln, label, created_at, revoked_at`,
+       RETURNING ${TOKEN_COLUMNS}`,
       [id, gln, tokenHash, label],
     );
     return row;
@@ -35,16 +37,13 @@ export class TokensRepository {
   }
 
   async list(gln: string): Promise<TokenRow[]> {
-    return this.db.query<TokenRow>(
-      'SELECT id, gln, label, created_at, revoked_at FROM api_token WHERE gln = $1 ORDER BY created_at',
-      [gln],
-    );
+    return this.db.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_token WHERE gln = $1 ORDER BY created_at`, [gln]);
   }
 
   async revoke(gln: string, id: string): Promise<TokenRow | undefined> {
     const [row] = await this.db.query<TokenRow>(
       `UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE gln = $1 AND id = $2
-       RETURNING id, gln, label, created_at, revoked_at`,
+       RETURNING ${TOKEN_COLUMNS}`,
       [gln, id],
     );
     return row;

@@ -1,6 +1,6 @@
 /**
  * How events name the things they move (docs/PROTOCOL.md §7): the GS1 human-readable form of the item's key.
- *   a unit (saleable package):        (01)<GTIN-14>(21)<serial>     e.g. (01)00361234567892(21)SN0001
+ *   a unit (saleable package):        (01)<GTIN-14>(21)<serial>     e.g. (01)00361234567890(21)SN0001
  *   a container (case, pallet, tote): (00)<SSCC-18>                 e.g. (00)106141411234567897
  * One canonical spelling per item: GTIN-14 (check digit verified), serial from GS1 character set 82 (1-20).
  */

@@ -86,7 +86,8 @@ export type RegistryCode =
   | 'KEY_ALREADY_REVOKED'
   | 'PARTY_ALREADY_REGISTERED'
   | 'PARTY_UNKNOWN'
-  | 'GENESIS_REQUIRED';
+  | 'GENESIS_REQUIRED'
+  | 'OPERATOR_ROLE_RESERVED';
 
 export class RegistryViolation extends Error {
   constructor(
@@ -121,7 +122,11 @@ export function keyRefusal(
  * Checks that the event's actor is a registered party whose key may sign it. The operator's first
  * self-registration is the one event whose key is introduced by the event itself.
  */
-export function checkSigner(state: RegistryState, event: LedgerEvent<unknown>, acceptedAtMs: number): PartyRecord | null {
+export function checkSigner(
+  state: RegistryState,
+  event: LedgerEvent<unknown>,
+  acceptedAtMs: number,
+): PartyRecord | null {
   if (state.isEmpty()) {
     if (!isGenesis(event)) {
       throw new RegistryViolation('GENESIS_REQUIRED', "the log's first event must be the operator's self-registration");
@@ -130,7 +135,13 @@ export function checkSigner(state: RegistryState, event: LedgerEvent<unknown>, a
   }
   const actor = state.party(event.actor);
   if (!actor) throw new RegistryViolation('ACTOR_UNKNOWN', `actor ${event.actor} is not a registered party`);
-  const refusal = keyRefusal(state.key(event.keyId), event.actor, parseEventTime(event.time), acceptedAtMs, event.keyId);
+  const refusal = keyRefusal(
+    state.key(event.keyId),
+    event.actor,
+    parseEventTime(event.time),
+    acceptedAtMs,
+    event.keyId,
+  );
   if (refusal) throw refusal;
   return actor;
 }
@@ -178,8 +189,20 @@ export function applyRegistryEvent(
       if (state.party(body.gln)) {
         throw new RegistryViolation('PARTY_ALREADY_REGISTERED', `party ${body.gln} is already registered`);
       }
+      if (!genesis && body.role === 'operator') {
+        throw new RegistryViolation(
+          'OPERATOR_ROLE_RESERVED',
+          'the operator role belongs to the party that opened the log',
+        );
+      }
       const keys = body.publicKeys.map((key) => newKey(state, body.gln, key, index, acceptedAtMs));
-      state.putParty({ gln: body.gln, name: body.name, role: body.role, address: body.address, registeredIndex: index });
+      state.putParty({
+        gln: body.gln,
+        name: body.name,
+        role: body.role,
+        address: body.address,
+        registeredIndex: index,
+      });
       keys.forEach((key) => state.putKey(key));
       return;
     }
@@ -211,7 +234,13 @@ export function applyRegistryEvent(
   }
 }
 
-function newKey(state: RegistryState, gln: string, publicKeyB64: string, index: number, acceptedAtMs: number): KeyRecord {
+function newKey(
+  state: RegistryState,
+  gln: string,
+  publicKeyB64: string,
+  index: number,
+  acceptedAtMs: number,
+): KeyRecord {
   const publicKey = base64ToBytes(publicKeyB64);
   const rejection = publicKeyRejection(publicKey);
   if (rejection) throw new RegistryViolation('KEY_INVALID', `public key is not a valid Ed25519 key (${rejection})`);

@@ -21,7 +21,7 @@ const EXTENSIONS: Record<ReportFormat, string> = {
   pdf: 'pdf',
 };
 
-/** A one-line description for titles and logs, e.g. `lot LOT-A of GTIN 00361234567892`. */
+/** A one-line description for titles and logs, e.g. `lot LOT-A of GTIN 00361234567890`. */
 export function describeScope(scope: ReportScope): string {
   switch (scope.kind) {
     case 'serial':
@@ -37,7 +37,7 @@ export function describeScope(scope: ReportScope): string {
   }
 }
 
-/** `rxledger-lot-00361234567892-LOT-A-20261123T101500Z.csv`: only characters safe in every file system. */
+/** `rxledger-lot-00361234567890-LOT-A-20261123T101500Z.csv`: only characters safe in every file system. */
 export function reportFileName(scope: ReportScope, format: ReportFormat, at: Date): string {
   const parts: string[] = ['rxledger', scope.kind];
   switch (scope.kind) {

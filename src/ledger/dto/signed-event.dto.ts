@@ -23,6 +23,7 @@ export class LedgerEventDto {
   keyId!: string;
 
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z' })
+  // The calendar check (no 30 February) is intake's EVENT_TIME_INVALID.
   @Matches(EVENT_TIME_PATTERN, { message: 'event.time must be an RFC 3339 date-time with a time zone' })
   time!: string;
 

@@ -1,14 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsGln, IsGs1Text, IsGtin14, IsYymmdd } from '../../common/gs1.validators';
 
 /** Most serials one commissioning event may carry. */
@@ -33,11 +24,14 @@ export class GrantPrefixDto {
 
 /** `product.register` (manufacturer holding the GTIN's company prefix). */
 export class ProductRegisterBody {
-  @ApiProperty({ example: '00361234567892' })
+  @ApiProperty({ example: '00361234567890' })
   @IsGtin14()
   gtin!: string;
 
-  @ApiPropertyOptional({ example: '3612345678', description: '10-digit NDC (derived from the GTIN when it carries one)' })
+  @ApiPropertyOptional({
+    example: '3612345678',
+    description: '10-digit NDC (derived from the GTIN when it carries one)',
+  })
   @IsOptional()
   @Matches(/^\d{10}$/, { message: '$property must be the 10-digit NDC without hyphens' })
   ndc?: string;

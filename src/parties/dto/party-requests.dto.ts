@@ -1,6 +1,6 @@
+import { IsDateTime } from '../../common/gs1.validators';
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { EVENT_TIME_PATTERN } from '../../protocol/event';
 import { KeyAddBodyDto, PartyRegisterBodyDto } from './registry-bodies.dto';
 
 /** POST /v1/parties: what the operator sends to register a trading partner. */
@@ -13,7 +13,7 @@ export class AddKeyDto extends OmitType(KeyAddBodyDto, ['gln'] as const) {}
 export class RevokeKeyDto {
   @ApiPropertyOptional({ description: 'RFC 3339; default now. Events signed with the key at or after it are refused.' })
   @IsOptional()
-  @Matches(EVENT_TIME_PATTERN, { message: '$property must be an RFC 3339 date-time with a time zone' })
+  @IsDateTime()
   revokedAt?: string;
 }
 

@@ -11,8 +11,8 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { IsGln } from '../../common/gs1.validators';
-import { EVENT_TIME_PATTERN, KEY_ID_PATTERN } from '../../protocol/event';
+import { IsGln, IsDateTime } from '../../common/gs1.validators';
+import { KEY_ID_PATTERN } from '../../protocol/event';
 import { PARTY_ROLES, PartyRole } from '../../protocol/registry';
 
 export const PUBLIC_KEY_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
@@ -90,6 +90,6 @@ export class KeyRevokeBodyDto {
   @Matches(KEY_ID_PATTERN, { message: '$property must be 16 lowercase hex characters' })
   keyId!: string;
 
-  @Matches(EVENT_TIME_PATTERN, { message: '$property must be an RFC 3339 date-time with a time zone' })
+  @IsDateTime()
   revokedAt!: string;
 }

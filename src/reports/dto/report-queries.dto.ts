@@ -19,7 +19,7 @@ export class ReportFormatQuery {
 }
 
 export class SerialReportQuery extends ReportFormatQuery {
-  @ApiProperty({ example: '00361234567892' })
+  @ApiProperty({ example: '00361234567890' })
   @IsGtin14()
   gtin!: string;
 
@@ -29,7 +29,7 @@ export class SerialReportQuery extends ReportFormatQuery {
 }
 
 export class LotReportQuery extends ReportFormatQuery {
-  @ApiProperty({ example: '00361234567892' })
+  @ApiProperty({ example: '00361234567890' })
   @IsGtin14()
   gtin!: string;
 
@@ -51,7 +51,7 @@ export class TimeWindowQuery extends ReportFormatQuery {
 }
 
 export class GtinReportQuery extends TimeWindowQuery {
-  @ApiProperty({ example: '00361234567892' })
+  @ApiProperty({ example: '00361234567890' })
   @IsGtin14()
   gtin!: string;
 }

@@ -31,7 +31,7 @@ export const ILLEGITIMATE_CLASSIFICATIONS = [
 ] as const;
 
 class ItemsBody {
-  @ApiProperty({ type: [String], example: ['(01)00361234567892(21)SN0001', '(00)106141411234567897'] })
+  @ApiProperty({ type: [String], example: ['(01)00361234567890(21)SN0001', '(00)106141411234567897'] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ITEMS_PER_EVENT)

@@ -7,14 +7,14 @@ export class RichVerifyQuery {
   @ApiPropertyOptional({
     description:
       'what the scanner typed or a person entered: GS1 element string (with or without ]d2, GS as 0x1D, <GS>, \\x1d, or lost), human-readable (01)…(21)…, GS1 Digital Link URI, or EPC URN',
-    example: ']d201003612345678921SN0001\u001d17291231\u001d10LOT-A',
+    example: ']d2010036123456789021SN0001\u001d17291231\u001d10LOT-A',
   })
   @IsOptional()
   @IsString()
   @Length(1, 1024)
   code?: string;
 
-  @ApiPropertyOptional({ example: '00361234567892' })
+  @ApiPropertyOptional({ example: '00361234567890' })
   @IsOptional()
   @IsString()
   gtin?: string;
