@@ -9,6 +9,8 @@ import { KeyFileError } from '../signing/key-file';
 import { CliError, consoleOutput, Output } from './cli-error';
 import type { AuditCommandOptions } from './server-commands';
 import { registerEpcisCommands } from './epcis.command';
+import { registerMonitorCommand } from './monitor.command';
+import { registerVerifyBundleCommand } from './verify-bundle.command';
 import { checkpointCommand, consistencyCommand, LogOptions, proveCommand } from './log-commands';
 import { keygen, KeygenOptions } from './keygen';
 import { DEFAULT_BATCH, postCommand, PostOptions } from './post';
@@ -190,6 +192,8 @@ export function buildProgram(output: Output, handlers: CommandHandlers, setExitC
     .action(action(() => handlers.rebuild()));
 
   registerEpcisCommands(program, output, setExitCode);
+  registerVerifyBundleCommand(program, output, setExitCode);
+  registerMonitorCommand(program, output, setExitCode);
   return program;
 }
 

@@ -1,0 +1,183 @@
+/**
+ * Reading the members of an evidence bundle (src/protocol/bundle.ts) from untrusted JSON: every value is checked for
+ * the type and form the format gives it, and anything else is a `ShapeError` naming the path of the offending value
+ * (`events[12].inclusionProof[3]`). Nothing here judges signatures, proofs or custody; it only makes sure the later
+ * checks look at what the format says they look at.
+ */
+import { EVENT_TIME_PATTERN, KEY_ID_PATTERN, LedgerEvent, parseEventTime } from '../protocol/event';
+import { ReportScope } from '../protocol/bundle';
+import { base64ToBytes } from '../signing/bytes';
+
+export class ShapeError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'ShapeError';
+  }
+}
+
+/** A bundled event (registry or scope) whose members all have the right form. */
+export interface EntryShape {
+  index: number;
+  acceptedAtMs: number;
+  event: LedgerEvent<Record<string, unknown>>;
+  signature: Uint8Array;
+  proof: Uint8Array[];
+}
+
+export interface ItemShape {
+  code: string;
+  history: number[];
+}
+
+/** RFC 3339 in UTC with milliseconds, the one form `toISOString` writes: each instant has exactly one spelling. */
+const ACCEPTED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A proof for a tree of up to 2^53 leaves has at most 53 hashes (plus slack for the RFC's right-border nodes). */
+const MAX_PROOF_LENGTH = 64;
+const ENTRY_MEMBERS = new Set(['index', 'acceptedAt', 'event', 'signature', 'inclusionProof']);
+const EVENT_MEMBERS = new Set(['id', 'type', 'actor', 'keyId', 'time', 'body']);
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function record(value: unknown, path: string): Record<string, unknown> {
+  if (!isRecord(value)) throw new ShapeError(path, `expected an object, got ${describe(value)}`);
+  return value;
+}
+
+export function string(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw new ShapeError(path, `expected a string, got ${describe(value)}`);
+  return value;
+}
+
+export function logIndex(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ShapeError(path, `expected a log index (an integer >= 0), got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function stringArray(value: unknown, path: string): string[] {
+  if (!Array.isArray(value)) throw new ShapeError(path, `expected an array of strings, got ${describe(value)}`);
+  value.forEach((element, i) => string(element, `${path}[${i}]`));
+  return value as string[];
+}
+
+function onlyMembers(value: Record<string, unknown>, allowed: Set<string>, path: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key)) throw new ShapeError(`${path}.${key}`, 'is not a member of the format');
+  }
+}
+
+function bytes(value: unknown, length: number, path: string): Uint8Array {
+  const text = string(value, path);
+  let decoded: Uint8Array;
+  try {
+    decoded = base64ToBytes(text);
+  } catch (error) {
+    throw new ShapeError(path, `not canonical standard base64 (${(error as Error).message})`);
+  }
+  if (decoded.length !== length) throw new ShapeError(path, `expected ${length} bytes, got ${decoded.length}`);
+  return decoded;
+}
+
+export function acceptedAtMs(value: unknown, path: string): number {
+  const text = string(value, path);
+  const ms = ACCEPTED_AT.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0 || new Date(ms).toISOString() !== text) {
+    throw new ShapeError(
+      path,
+      `expected an RFC 3339 UTC time with milliseconds (2026-11-23T10:00:00.000Z), got ${JSON.stringify(text).slice(0, 60)}`,
+    );
+  }
+  return ms;
+}
+
+function ledgerEvent(value: unknown, path: string): LedgerEvent<Record<string, unknown>> {
+  const event = record(value, path);
+  onlyMembers(event, EVENT_MEMBERS, path);
+  for (const member of ['id', 'type', 'actor', 'keyId', 'time'] as const) string(event[member], `${path}.${member}`);
+  record(event.body, `${path}.body`);
+  if (!KEY_ID_PATTERN.test(event.keyId as string))
+    throw new ShapeError(`${path}.keyId`, 'expected 16 lowercase hex digits');
+  const time = event.time as string;
+  if (!EVENT_TIME_PATTERN.test(time) || Number.isNaN(parseEventTime(time))) {
+    throw new ShapeError(
+      `${path}.time`,
+      `expected an RFC 3339 date-time with a time zone, got ${JSON.stringify(time).slice(0, 60)}`,
+    );
+  }
+  return event as unknown as LedgerEvent<Record<string, unknown>>;
+}
+
+/** One element of `registry` or `events`. */
+export function readEntry(value: unknown, path: string): EntryShape {
+  const entry = record(value, path);
+  onlyMembers(entry, ENTRY_MEMBERS, path);
+  const index = logIndex(entry.index, `${path}.index`);
+  const at = acceptedAtMs(entry.acceptedAt, `${path}.acceptedAt`);
+  const event = ledgerEvent(entry.event, `${path}.event`);
+  const signature = bytes(entry.signature, 64, `${path}.signature`);
+  const proofPath = `${path}.inclusionProof`;
+  if (!Array.isArray(entry.inclusionProof)) {
+    throw new ShapeError(proofPath, `expected an array of hashes, got ${describe(entry.inclusionProof)}`);
+  }
+  if (entry.inclusionProof.length > MAX_PROOF_LENGTH) throw new ShapeError(proofPath, 'too many hashes for any tree');
+  const proof = entry.inclusionProof.map((hash, i) => bytes(hash, 32, `${proofPath}[${i}]`));
+  return { index, acceptedAtMs: at, event, signature, proof };
+}
+
+/** One element of `items`. */
+export function readItem(value: unknown, path: string): ItemShape {
+  const item = record(value, path);
+  onlyMembers(item, new Set(['code', 'history']), path);
+  const code = string(item.code, `${path}.code`);
+  if (!Array.isArray(item.history))
+    throw new ShapeError(`${path}.history`, `expected an array of log indexes, got ${describe(item.history)}`);
+  const history = item.history.map((index, i) => logIndex(index, `${path}.history[${i}]`));
+  for (let i = 1; i < history.length; i++) {
+    if (history[i] <= history[i - 1]) {
+      throw new ShapeError(
+        `${path}.history[${i}]`,
+        `log indexes must increase: ${history[i]} follows ${history[i - 1]}`,
+      );
+    }
+  }
+  return { code, history };
+}
+
+export function readScope(value: unknown, path: string): ReportScope {
+  const scope = record(value, path);
+  const kind = string(scope.kind, `${path}.kind`);
+  const fields: Record<string, string[]> = {
+    serial: ['gtin', 'serial'],
+    lot: ['gtin', 'lot'],
+    gtin: ['gtin', 'from', 'to'],
+    party: ['gln', 'from', 'to'],
+    alerts: [],
+  };
+  const wanted = fields[kind];
+  if (!wanted) throw new ShapeError(`${path}.kind`, `unknown scope kind ${JSON.stringify(kind).slice(0, 40)}`);
+  onlyMembers(scope, new Set(['kind', ...wanted]), path);
+  for (const field of wanted) string(scope[field], `${path}.${field}`);
+  return scope as unknown as ReportScope;
+}
+
+export function readSummary(value: unknown, path: string): { events: number; items: number; registryEvents: number } {
+  const summary = record(value, path);
+  onlyMembers(summary, new Set(['events', 'items', 'registryEvents']), path);
+  const count = (name: string) => logIndex(summary[name], `${path}.${name}`);
+  return { events: count('events'), items: count('items'), registryEvents: count('registryEvents') };
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

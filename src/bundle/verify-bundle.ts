@@ -1,0 +1,746 @@
+/**
+ * The offline verifier of evidence bundles (src/protocol/bundle.ts; issue 5 item 2). With nothing but the log's
+ * verifier key, which the user already trusts, it checks:
+ *
+ *  (a) the checkpoint: signed by the trusted key, for the log the bundle names;
+ *  (b) every event's inclusion proof, registry and scope events alike, from a leaf recomputed here from `acceptedAt`,
+ *      the RFC 8785 bytes of the event and its signature (src/protocol/leaf.ts) to the checkpoint's root;
+ *  (c) every event's signature, by the key its signer could sign with at that log position according to the
+ *      bundled key history, which is replayed with the server's own registry rules (genesis rule included) and is
+ *      itself proven by (b);
+ *  (d) the chain of custody of every unit listed in `items` (./custody-model.ts), and that the histories the bundle
+ *      claims are the ones its events make;
+ *  (e) that the summary counts what the bundle holds.
+ *
+ * It never throws: every problem, malformed input included, is a failure in the report. It is incremental
+ * (`BundleVerifier`), so a bundle can be checked as it is read (`verifyBundleStream`) in memory that grows with the
+ * number of units and events, not with the bundle's size in bytes. Pure: the browser and the SDK run it too.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Ed25519NoteVerifier, openCheckpoint, parseVerifierKey } from '../checkpoint';
+import { Hash, leafHash } from '../merkle/hash';
+import { verifyInclusion } from '../merkle/verify';
+import { BUNDLE_FORMAT, ReportScope } from '../protocol/bundle';
+import { parseEventTime } from '../protocol/event';
+import { parseItemCode, unitCode } from '../protocol/item-code';
+import { encodeLeaf } from '../protocol/leaf';
+import { REGISTRY_EVENT_TYPES, RegistryViolation } from '../protocol/registry';
+import { bytesToBase64 } from '../signing/bytes';
+import { verifyStrict } from '../signing/ed25519';
+import { signedEventBytes } from '../signing/event-signing';
+import { BundleCheck, BundleFailure, BundleReport, DEFAULT_MAX_FAILURES, FailureLog } from './bundle-report';
+import {
+  describe,
+  EntryShape,
+  readEntry,
+  readItem,
+  readScope,
+  readSummary,
+  record,
+  ShapeError,
+  string,
+} from './bundle-shape';
+import { BundleJsonSplitter, BundleSink, BundleSyntaxError } from './bundle-stream';
+import { CustodyModel, ITEM_EVENT_TYPES, PRODUCT_EVENT_TYPES, ProductEvent, STATELESS_RULES } from './custody-model';
+import { KeyHistory, Signer } from './key-history';
+
+export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
+export interface VerifyBundleOptions {
+  /**
+   * Strict Ed25519 verification; `verifyStrict` (pure) by default. A Node program may pass `verifyStrictNode`, which
+   * gives the same verdicts about ten times faster (test/unit/signing/equivalence.spec.ts).
+   */
+  verifySignature?: SignatureVerifier;
+  /** How many failures the report lists (all are counted). */
+  maxFailures?: number;
+}
+
+/** The members of a bundle, in the order the format streams them. */
+export const BUNDLE_MEMBERS = [
+  'format',
+  'scope',
+  'generatedAt',
+  'generatedBy',
+  'log',
+  'checkpoint',
+  'registry',
+  'events',
+  'items',
+  'summary',
+] as const;
+type Member = (typeof BUNDLE_MEMBERS)[number];
+const LISTS: ReadonlySet<string> = new Set(['registry', 'events', 'items']);
+const REGISTRY_TYPES: ReadonlySet<string> = new Set(REGISTRY_EVENT_TYPES);
+const GLN = /^\d{13}$/;
+
+/** Verifies a bundle already parsed from JSON. */
+export function verifyBundle(bundle: unknown, trustedLogKey: string, options: VerifyBundleOptions = {}): BundleReport {
+  const verifier = new BundleVerifier(trustedLogKey, options);
+  if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) {
+    verifier.malformed('$', `a bundle is a JSON object, not ${describe(bundle)}`);
+    return verifier.report();
+  }
+  const members = bundle as Record<string, unknown>;
+  for (const name of BUNDLE_MEMBERS) {
+    if (!(name in members)) continue;
+    const value = members[name];
+    if (LISTS.has(name) && Array.isArray(value)) {
+      verifier.startList(name);
+      value.forEach((element, position) => verifier.element(name, position, element));
+    } else {
+      verifier.member(name, value);
+    }
+  }
+  for (const name of Object.keys(members)) {
+    if (!(BUNDLE_MEMBERS as readonly string[]).includes(name)) verifier.member(name, members[name]);
+  }
+  return verifier.finish();
+}
+
+/** Verifies a bundle's JSON text. */
+export function verifyBundleText(text: string, trustedLogKey: string, options: VerifyBundleOptions = {}): BundleReport {
+  const verifier = new BundleVerifier(trustedLogKey, options);
+  const splitter = new BundleJsonSplitter(verifier, LISTS);
+  try {
+    splitter.write(text);
+    splitter.end();
+  } catch (error) {
+    if (error instanceof BundleSyntaxError) return verifier.stopped(error);
+    throw error;
+  }
+  return verifier.finish();
+}
+
+/**
+ * Verifies a bundle's JSON text as it arrives (e.g. a file read in chunks), without holding all of it. Rejects only
+ * when `chunks` itself fails (an I/O error); whatever the text, the answer is a report.
+ */
+export async function verifyBundleStream(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  trustedLogKey: string,
+  options: VerifyBundleOptions = {},
+): Promise<BundleReport> {
+  const verifier = new BundleVerifier(trustedLogKey, options);
+  const splitter = new BundleJsonSplitter(verifier, LISTS);
+  try {
+    for await (const chunk of chunks) splitter.write(chunk);
+    splitter.end();
+  } catch (error) {
+    if (error instanceof BundleSyntaxError) return verifier.stopped(error);
+    throw error;
+  }
+  return verifier.finish();
+}
+
+/** What the verifier keeps of a scope event until the items have been read. */
+interface EventNote {
+  type: string;
+  actor: string;
+}
+
+/**
+ * The verifier fed piece by piece, in the format's member order; `finish` gives the report. Members may be left
+ * out (that is a failure), but the checkpoint must come before the lists and the events before the items.
+ */
+export class BundleVerifier implements BundleSink {
+  private readonly failures: FailureLog;
+  private readonly verifySignature: SignatureVerifier;
+  private readonly trusted: Ed25519NoteVerifier | null = null;
+  private readonly seen = new Set<string>();
+  private stage = -1;
+  private scope: ReportScope | null = null;
+  private origin: string | null = null;
+  private checkpoint: { origin: string; size: number; rootHash: Uint8Array } | null = null;
+  private checkpointSettled = false;
+  private inclusionSkipped = false;
+  private readonly counts = { registryEvents: 0, events: 0, items: 0, signatures: 0 };
+  private summary: { events: number; items: number; registryEvents: number } | null = null;
+  private readonly keys = new KeyHistory();
+  private readonly custody = new CustodyModel();
+  private readonly lastIndex = { registry: -1, events: -1 };
+  /** Leaf hashes of the registry entries, by index: an index in both lists must be the same entry. */
+  private readonly registryLeaves = new Map<number, string>();
+  private readonly events = new Map<number, EventNote>();
+  private readonly itemCodes = new Set<string>();
+  private readonly itemGtins = new Set<string>();
+  private readonly itemLots = new Set<string>();
+  private readonly productChecked = new Set<string>();
+  /** Events that act on a listed item. */
+  private readonly aboutItems = new Set<number>();
+
+  constructor(trustedLogKey: string, options: VerifyBundleOptions = {}) {
+    this.failures = new FailureLog(options.maxFailures ?? DEFAULT_MAX_FAILURES);
+    this.verifySignature = options.verifySignature ?? verifyStrict;
+    try {
+      this.trusted = parseVerifierKey(String(trustedLogKey).trim());
+    } catch (error) {
+      this.fail('checkpoint', `the trusted log key is not a usable verifier key: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * A time-window scope (GTIN or party) carries only the events inside the window, and the items' histories only
+   * those: the state of an item before the window is unknown, so its chain of custody cannot be judged, only that
+   * every event its history lists is in the bundle.
+   */
+  private get windowed(): boolean {
+    return this.scope?.kind === 'gtin' || this.scope?.kind === 'party';
+  }
+
+  // ---- BundleSink ----
+
+  member(name: string, value: unknown): void {
+    guarded(this, name, () => this.memberUnguarded(name, value));
+  }
+
+  private memberUnguarded(name: string, value: unknown): void {
+    if (!this.enter(name)) return;
+    try {
+      switch (name as Member) {
+        case 'format':
+          if (value !== BUNDLE_FORMAT) {
+            throw new ShapeError('format', `expected ${JSON.stringify(BUNDLE_FORMAT)}, got ${describe(value)}`);
+          }
+          return;
+        case 'scope':
+          this.scope = readScope(value, 'scope');
+          return;
+        case 'generatedAt':
+          if (Number.isNaN(parseEventTime(string(value, 'generatedAt')))) {
+            throw new ShapeError('generatedAt', 'expected an RFC 3339 date-time with a time zone');
+          }
+          return;
+        case 'generatedBy':
+          if (!GLN.test(string(value, 'generatedBy')))
+            throw new ShapeError('generatedBy', 'expected a GLN (13 digits)');
+          return;
+        case 'log':
+          this.readLog(value);
+          return;
+        case 'checkpoint':
+          this.openCheckpoint(value);
+          return;
+        case 'registry':
+        case 'events':
+        case 'items':
+          throw new ShapeError(name, `expected an array, got ${describe(value)}`);
+        case 'summary':
+          this.summary = readSummary(value, 'summary');
+          return;
+      }
+    } catch (error) {
+      this.shapeFailure(error);
+    }
+  }
+
+  startList(name: string): void {
+    this.enter(name);
+  }
+
+  element(name: string, position: number, value: unknown): void {
+    guarded(this, `${name}[${position}]`, () => this.elementUnguarded(name, position, value));
+  }
+
+  private elementUnguarded(name: string, position: number, value: unknown): void {
+    if (name === 'items') {
+      this.counts.items++;
+      this.item(position, value);
+    } else if (name === 'registry' || name === 'events') {
+      if (name === 'registry') this.counts.registryEvents++;
+      else this.counts.events++;
+      this.entry(name, position, value);
+    }
+  }
+
+  /** @internal A failure found outside the checks (see `guarded`). */
+  internalFailure(path: string, error: unknown): void {
+    this.fail('structure', `${path}: could not be checked (${String(error)})`);
+  }
+
+  malformed(path: string, reason: string): void {
+    this.fail('structure', `${path}: ${reason}`);
+  }
+
+  /** Reading stopped on text that is not a bundle: the report of what was checked until then. */
+  stopped(error: BundleSyntaxError): BundleReport {
+    this.fail('structure', `${error.message}; the rest of the bundle was not read`);
+    return this.report();
+  }
+
+  finish(): BundleReport {
+    for (const name of BUNDLE_MEMBERS) if (!this.seen.has(name)) this.fail('structure', `${name}: missing`);
+    this.settleCheckpoint();
+    this.eventsAboutNoItem();
+    if (this.summary) {
+      const compare: [keyof typeof this.counts & keyof NonNullable<typeof this.summary>, string][] = [
+        ['registryEvents', 'registry events'],
+        ['events', 'events'],
+        ['items', 'items'],
+      ];
+      for (const [key, words] of compare) {
+        if (this.summary[key] !== this.counts[key]) {
+          this.fail(
+            'structure',
+            `summary.${key}: the summary counts ${this.summary[key]} ${words}, the bundle holds ${this.counts[key]}`,
+          );
+        }
+      }
+    }
+    return this.report();
+  }
+
+  // ---- members ----
+
+  /** Records a member; false when it is not one of the format's (reported). Out-of-order members are reported. */
+  private enter(name: string): boolean {
+    const stage = (BUNDLE_MEMBERS as readonly string[]).indexOf(name);
+    if (stage < 0) {
+      this.fail('structure', `${name}: not a member of ${BUNDLE_FORMAT}`);
+      return false;
+    }
+    if (this.seen.has(name)) {
+      this.fail('structure', `${name}: appears twice`);
+      return false;
+    }
+    this.seen.add(name);
+    if (stage < this.stage) {
+      this.fail(
+        'structure',
+        `${name}: comes after ${BUNDLE_MEMBERS[this.stage]}, but the format streams its members in the order ${BUNDLE_MEMBERS.join(', ')}`,
+      );
+    }
+    this.stage = Math.max(this.stage, stage);
+    if (LISTS.has(name)) this.settleCheckpoint();
+    return true;
+  }
+
+  private readLog(value: unknown): void {
+    const log = record(value, 'log');
+    this.origin = string(log.origin, 'log.origin');
+    const announced = string(log.verifierKey, 'log.verifierKey');
+    if (!this.trusted) return;
+    if (this.origin !== this.trusted.name) {
+      this.fail(
+        'checkpoint',
+        `log.origin: the bundle is from log ${JSON.stringify(this.origin)}, the trusted key is for ${JSON.stringify(this.trusted.name)}`,
+      );
+    }
+    let announcedKey: Ed25519NoteVerifier | null;
+    try {
+      announcedKey = parseVerifierKey(announced.trim());
+    } catch {
+      announcedKey = null;
+    }
+    if (
+      !announcedKey ||
+      bytesToBase64(announcedKey.publicKey) !== bytesToBase64(this.trusted.publicKey) ||
+      announcedKey.name !== this.trusted.name
+    ) {
+      this.fail(
+        'checkpoint',
+        `log.verifierKey: the bundle announces the key ${JSON.stringify(announced).slice(0, 100)}, not the key you trust`,
+      );
+    }
+  }
+
+  private openCheckpoint(value: unknown): void {
+    const note = string(value, 'checkpoint');
+    if (!this.trusted) return;
+    try {
+      const { checkpoint } = openCheckpoint(note, this.trusted);
+      this.checkpoint = checkpoint;
+      if (this.origin !== null && this.origin !== checkpoint.origin) {
+        this.fail(
+          'checkpoint',
+          `checkpoint: its origin ${JSON.stringify(checkpoint.origin)} is not log.origin ${JSON.stringify(this.origin)}`,
+        );
+      }
+    } catch (error) {
+      this.fail(
+        'checkpoint',
+        `checkpoint: does not verify with the trusted log key ${this.trusted.name}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Once the lists start, the checkpoint is what it is: without one, no inclusion can be checked (said once). */
+  private settleCheckpoint(): void {
+    if (this.checkpointSettled) return;
+    this.checkpointSettled = true;
+    if (!this.checkpoint && this.trusted && this.seen.has('checkpoint')) {
+      this.inclusionSkipped = true;
+    }
+  }
+
+  // ---- registry and scope events ----
+
+  private entry(list: 'registry' | 'events', position: number, value: unknown): void {
+    const path = `${list}[${position}]`;
+    let entry: EntryShape;
+    try {
+      entry = readEntry(value, path);
+    } catch (error) {
+      this.shapeFailure(error);
+      return;
+    }
+    const { index, event, acceptedAtMs, signature } = entry;
+    if (index <= this.lastIndex[list]) {
+      this.fail(
+        'structure',
+        `${path}.index: ${list} must be in log order without repeats, but index ${index} follows ${this.lastIndex[list]}`,
+        { index },
+      );
+    }
+    this.lastIndex[list] = Math.max(this.lastIndex[list], index);
+
+    let message: Uint8Array;
+    try {
+      message = signedEventBytes(event);
+    } catch (error) {
+      this.fail('structure', `${path}.event: has no RFC 8785 form (${(error as Error).message})`, { index });
+      return;
+    }
+    const leaf = leafHash(encodeLeaf({ acceptedAtMs, eventHash: sha256(message), signature }));
+    this.checkInclusion(list, path, index, leaf, entry.proof);
+
+    if (list === 'registry') {
+      this.registryEntry(path, entry, message, leaf);
+    } else {
+      this.scopeEntry(path, entry, message, leaf);
+    }
+  }
+
+  private checkInclusion(list: string, path: string, index: number, leaf: Hash, proof: Hash[]): void {
+    if (!this.checkpoint) {
+      if (this.inclusionSkipped) {
+        this.inclusionSkipped = false;
+        this.fail(
+          'inclusion',
+          'no inclusion proof could be checked: the bundle has no checkpoint signed by the trusted key',
+        );
+      }
+      return;
+    }
+    const { size, rootHash } = this.checkpoint;
+    if (!verifyInclusion(leaf, index, size, proof, rootHash)) {
+      this.fail(
+        'inclusion',
+        `${path}: the inclusion proof does not lead from the leaf (recomputed from acceptedAt, the event and its signature) at log index ${index} to the root of checkpoint ${size}` +
+          (index >= size ? ` (index ${index} is beyond the checkpoint)` : '') +
+          (list === 'registry' ? ' (a registry event)' : ''),
+        { index },
+      );
+    }
+  }
+
+  private registryEntry(path: string, entry: EntryShape, message: Uint8Array, leaf: Hash): void {
+    const { index, event, acceptedAtMs } = entry;
+    this.registryLeaves.set(index, bytesToBase64(leaf));
+    if (!REGISTRY_TYPES.has(event.type)) {
+      this.fail(
+        'structure',
+        `${path}.event.type: ${JSON.stringify(event.type).slice(0, 40)} is not a registry event type`,
+        { index },
+      );
+      return;
+    }
+    const signer = this.signer(path, entry, () => this.keys.registrySigner(index, event, acceptedAtMs));
+    if (!signer) return; // refused at intake: it changed nothing
+    this.checkSignature(path, entry, message, signer);
+    try {
+      this.keys.apply(index, event, acceptedAtMs);
+    } catch (error) {
+      const reason = error instanceof RegistryViolation ? `${error.code}: ${error.message}` : (error as Error).message;
+      this.fail('key-history', `${path}: the registry rules refuse this ${event.type}: ${reason}`, { index });
+    }
+  }
+
+  private scopeEntry(path: string, entry: EntryShape, message: Uint8Array, leaf: Hash): void {
+    const { index, event, acceptedAtMs } = entry;
+    if (this.events.has(index)) return; // repeated index: already reported
+    this.events.set(index, { type: event.type, actor: event.actor });
+    const signer = this.signer(path, entry, () => this.keys.signerAt(index, event, acceptedAtMs));
+    if (signer) this.checkSignature(path, entry, message, signer);
+    if (REGISTRY_TYPES.has(event.type)) {
+      // A registry event the report also lists as an event: it must be the registry list's own entry.
+      if (this.registryLeaves.get(index) !== bytesToBase64(leaf)) {
+        this.fail(
+          'key-history',
+          `${path}: a ${event.type} that the bundle's registry list does not hold, so its key history skips it`,
+          { index },
+        );
+      }
+      return;
+    }
+    let issues;
+    try {
+      issues = this.custody.apply(index, event, signer?.party?.role, `${path}.event`);
+    } catch (error) {
+      this.shapeFailure(error, index);
+      return;
+    }
+    for (const issue of issues) {
+      if (this.windowed && !STATELESS_RULES.has(issue.rule)) continue;
+      this.fail('custody', `log index ${index}: ${issue.message}`, { index, item: issue.items[0] });
+    }
+  }
+
+  private signer(path: string, entry: EntryShape, find: () => Signer): Signer | null {
+    try {
+      return find();
+    } catch (error) {
+      if (!(error instanceof RegistryViolation)) throw error;
+      const { event, index } = entry;
+      this.fail(
+        'key-history',
+        `${path}: signed by ${event.actor} with key ${event.keyId}, which the bundled key history does not allow at log index ${index}: ${error.code}: ${error.message}`,
+        { index },
+      );
+      return null;
+    }
+  }
+
+  private checkSignature(path: string, entry: EntryShape, message: Uint8Array, signer: Signer): void {
+    if (this.verifySignature(signer.publicKey, message, entry.signature)) {
+      this.counts.signatures++;
+    } else {
+      this.fail(
+        'signature',
+        `${path}.signature: does not verify with key ${entry.event.keyId} of ${entry.event.actor}`,
+        { index: entry.index },
+      );
+    }
+  }
+
+  // ---- items ----
+
+  private item(position: number, value: unknown): void {
+    const path = `items[${position}]`;
+    let code: string;
+    let history: number[];
+    try {
+      ({ code, history } = readItem(value, path));
+    } catch (error) {
+      this.shapeFailure(error);
+      return;
+    }
+    if (this.itemCodes.has(code)) {
+      this.fail('structure', `${path}.code: ${code} is listed twice`, { item: code });
+      return;
+    }
+    this.itemCodes.add(code);
+    let gtin: string;
+    try {
+      const ref = parseItemCode(code);
+      if (ref.kind !== 'unit') throw new Error('the items of a bundle are units, not containers');
+      gtin = ref.gtin;
+    } catch (error) {
+      this.fail('structure', `${path}.code: ${(error as Error).message}`, { item: code });
+      return;
+    }
+    this.itemGtins.add(gtin);
+    const unit = this.custody.unit(code);
+    if (unit) this.itemLots.add(`${unit.gtin}\u0000${unit.lot}`);
+    this.checkInScope(code, gtin, unit?.lot);
+    if (!this.windowed && !this.productChecked.has(gtin)) {
+      this.productChecked.add(gtin);
+      if (this.custody.manufacturerOf(gtin) === undefined) {
+        this.fail(
+          'custody',
+          `${code}: the bundle does not hold the registration of its product (GTIN ${gtin}), so it does not show who may commission it`,
+          { item: code },
+        );
+      }
+    }
+    if (this.windowed) {
+      for (const index of history) {
+        if (this.events.has(index)) this.aboutItems.add(index);
+        else
+          this.groupedCustody(
+            code,
+            index,
+            'missing',
+            `log index ${index}: the event is in the items' histories but not in the bundle`,
+          );
+      }
+      return;
+    }
+
+    // Events acting on it while the bundle had not commissioned it (all of them when it never does).
+    const early = this.custody.actedOnUncommissioned(code) ?? [];
+    if (!unit && early.length === 0) {
+      this.groupedCustody(
+        code,
+        -1,
+        'absent',
+        'no event in the bundle commissions these items or acts on them (a gap: their chain of custody is missing)',
+      );
+    } else if (!unit) {
+      this.groupedCustody(
+        code,
+        early[0],
+        'uncommissioned',
+        `log index ${early[0]}: the items' first event in the bundle, not their commissioning, which is not in the bundle (a gap)`,
+      );
+    } else if (early.length > 0 && early[0] < unit.commissionedIndex) {
+      this.custodyFailure(
+        code,
+        `acted on at log index ${early[0]}, before its commissioning at log index ${unit.commissionedIndex}`,
+        early[0],
+      );
+    }
+    const made = unit ? mergeIndexes(early, unit.history) : early;
+    made.forEach((index) => this.aboutItems.add(index));
+    this.compareHistories(code, history, made);
+  }
+
+  private checkInScope(code: string, gtin: string, lot: string | undefined): void {
+    const scope = this.scope;
+    if (!scope) return;
+    let outside: string | null = null;
+    if (scope.kind === 'serial' && code !== unitCode(scope.gtin, scope.serial))
+      outside = `is not the serial the bundle is about`;
+    if ((scope.kind === 'lot' || scope.kind === 'gtin') && gtin !== scope.gtin)
+      outside = `is not of GTIN ${scope.gtin}`;
+    if (scope.kind === 'lot' && gtin === scope.gtin && lot !== undefined && lot !== scope.lot) {
+      outside = `was commissioned in lot ${lot}, not lot ${scope.lot}`;
+    }
+    if (outside) this.fail('custody', `${code} ${outside}: it is outside the bundle's scope`, { item: code });
+  }
+
+  /** The history the bundle claims for an item against the one its events make (both increasing: a merge). */
+  private compareHistories(code: string, claimed: number[], made: number[]): void {
+    let i = 0;
+    let k = 0;
+    while (i < claimed.length || k < made.length) {
+      const listed = i < claimed.length ? claimed[i] : Infinity;
+      const acting = k < made.length ? made[k] : Infinity;
+      if (listed === acting) {
+        i++;
+        k++;
+      } else if (listed < acting) {
+        i++;
+        if (!this.events.has(listed)) {
+          this.groupedCustody(
+            code,
+            listed,
+            'missing',
+            `log index ${listed}: the event is in the items' histories but not in the bundle (a gap)`,
+          );
+        } else {
+          this.groupedCustody(
+            code,
+            listed,
+            'not-about',
+            `log index ${listed}: the items' histories list this ${this.events.get(listed)!.type} event, but it does not act on them`,
+          );
+        }
+      } else {
+        k++;
+        this.groupedCustody(
+          code,
+          acting,
+          'unlisted',
+          `log index ${acting}: this ${this.events.get(acting)?.type ?? ''} event acts on the items, but their histories do not list it`,
+        );
+      }
+    }
+  }
+
+  private custodyFailure(item: string, message: string, index?: number): void {
+    this.fail('custody', `${item}: ${message}`, { item, ...(index === undefined ? {} : { index }) });
+  }
+
+  /** A custody failure at `index` (-1: none) shared by many items: listed once, with a count and a few of them. */
+  private groupedCustody(item: string, index: number, rule: string, message: string): void {
+    const failure: BundleFailure = { check: 'custody', item, message };
+    if (index >= 0) failure.index = index;
+    this.failures.add(failure, `${rule}:${index}`);
+  }
+
+  /** Every scope event must be about the items: act on one, or concern their products (a recall of their lot). */
+  private eventsAboutNoItem(): void {
+    // A party's window holds every event naming the party, whether or not it moves a unit.
+    if (!this.seen.has('items') || this.scope?.kind === 'party') return;
+    const product = new Map(this.custody.productEvents.map((e) => [e.index, e]));
+    for (const [index, note] of this.events) {
+      if (this.aboutItems.has(index) || REGISTRY_TYPES.has(note.type)) continue;
+      const e = product.get(index);
+      if (e && this.concernsItems(e)) continue;
+      if (!ITEM_EVENT_TYPES.has(note.type) && !PRODUCT_EVENT_TYPES.has(note.type)) continue; // reported when applied
+      this.fail(
+        'custody',
+        `log index ${index}: this ${note.type} by ${note.actor} is about none of the bundle's items (not part of their chain of custody)`,
+        { index },
+      );
+    }
+  }
+
+  /** A product registration of the items' GTIN, a prefix grant of it, a recall (or its lifting) of their lots. */
+  private concernsItems(e: ProductEvent): boolean {
+    if (e.prefix !== null) return [...this.itemGtins].some((gtin) => gtin.slice(1).startsWith(e.prefix!));
+    if (e.gtin === null || !this.itemGtins.has(e.gtin)) return false;
+    return e.lots === null || this.windowed || e.lots.some((lot) => this.itemLots.has(`${e.gtin}\u0000${lot}`));
+  }
+
+  // ---- failures and the report ----
+
+  private fail(check: BundleCheck, message: string, where: { index?: number; item?: string } = {}): void {
+    const failure: BundleFailure = { check, message };
+    if (where.index !== undefined) failure.index = where.index;
+    if (where.item !== undefined) failure.item = where.item;
+    this.failures.add(failure);
+  }
+
+  private shapeFailure(error: unknown, index?: number): void {
+    if (error instanceof ShapeError) {
+      this.fail('structure', error.message, index === undefined ? {} : { index });
+    } else {
+      this.fail('structure', `unexpected error: ${String(error)}`, index === undefined ? {} : { index });
+    }
+  }
+
+  /** The report as it stands, without the end-of-bundle checks of `finish`. */
+  report(): BundleReport {
+    const failures = this.failures.list();
+    return {
+      ok: failures.length === 0 && this.failures.count === 0,
+      checkpoint: this.checkpoint
+        ? {
+            origin: this.checkpoint.origin,
+            size: this.checkpoint.size,
+            rootHash: bytesToBase64(this.checkpoint.rootHash),
+          }
+        : null,
+      counts: { ...this.counts, failures: this.failures.count },
+      failures,
+      limits: this.scope && this.windowed ? [windowLimit(this.scope)] : [],
+    };
+  }
+}
+
+function windowLimit(scope: ReportScope): string {
+  const what =
+    scope.kind === 'gtin' ? `GTIN ${scope.gtin}` : scope.kind === 'party' ? `party ${scope.gln}` : scope.kind;
+  const window = scope.kind === 'gtin' || scope.kind === 'party' ? ` from ${scope.from} to ${scope.to}` : '';
+  return (
+    `the scope is a time window (${what}${window}): it carries only the events inside it, so the items' chains of ` +
+    'custody are not judged, only that every event their histories list is in the bundle'
+  );
+}
+
+/** The union of two increasing lists of log indexes, increasing. */
+function mergeIndexes(a: number[], b: number[]): number[] {
+  if (a.length === 0) return b;
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** A defect in the verifier must not pass for a verified bundle, nor abort the rest of the checks. */
+function guarded(verifier: BundleVerifier, path: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    verifier.internalFailure(path, error);
+  }
+}

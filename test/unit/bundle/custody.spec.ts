@@ -1,0 +1,296 @@
+/**
+ * The chain of custody the verifier judges in a bundle: each transfer received by its named recipient, no item in
+ * two places, no gap between the commissioning and the last event. The logs here hold events the server would have
+ * refused: a bundle proving them is evidence that the log itself is wrong, and the verifier must say so.
+ */
+import { BundleFailure, BundleReport, verifyBundle } from '../../../src/bundle';
+import { unitCode } from '../../../src/protocol/item-code';
+import { verifyStrictNode } from '../../../src/signing/ed25519-node';
+import { journey, Journey } from './memory-log';
+
+const fast = { verifySignature: verifyStrictNode };
+
+function verifyLotA(j: Journey): BundleReport {
+  return verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast);
+}
+
+function custodyFailures(report: BundleReport): BundleFailure[] {
+  return report.failures.filter((f) => f.check === 'custody');
+}
+
+describe('the chain of custody in a bundle', () => {
+  it('holds for the whole journey, for each lot, and for a checkpoint taken half-way', () => {
+    const j = journey();
+    expect(verifyLotA(j)).toMatchObject({ ok: true, failures: [] });
+    expect(verifyBundle(j.bundleOfLot('LOT-B'), j.log.vkey, fast)).toMatchObject({ ok: true, failures: [] });
+    // Half-way: the pallet is in transit to the distributor; the bundle proves that much and no more.
+    const halfWay = j.bundleOfLot('LOT-A', j.entries.palletShip.index + 1);
+    expect(verifyBundle(halfWay, j.log.vkey, fast)).toMatchObject({
+      ok: true,
+      checkpoint: { size: j.entries.palletShip.index + 1 },
+    });
+  });
+
+  it('holds for a single serial', () => {
+    const j = journey();
+    const unit = j.lotA[0];
+    const bundle = j.chain.bundle({ kind: 'serial', gtin: j.chain.gtin, serial: 'LOT-A-1' }, [unit]);
+    expect(verifyBundle(bundle, j.log.vkey, fast)).toMatchObject({ ok: true, counts: { items: 1 } });
+  });
+
+  it('refuses a transfer received by anyone but the named recipient', () => {
+    const j = journey();
+    j.chain.ship(j.distributor, [j.containers.caseA2], j.pharmacy, 'ASN-7');
+    const diverted = j.chain.receive(j.otherDistributor, j.distributor, 'ASN-7');
+    const failures = custodyFailures(verifyLotA(j));
+    expect(failures).toEqual([
+      {
+        check: 'custody',
+        index: diverted.index,
+        item: j.lotA[3],
+        message: expect.stringMatching(
+          new RegExp(
+            `${j.otherDistributor.gln} receives 3 items .* of shipment ASN-7, which ${j.distributor.gln} addressed to ${j.pharmacy.gln}`,
+          ),
+        ),
+      },
+    ]);
+  });
+
+  it('refuses a receive of a shipment the units are not in', () => {
+    const j = journey();
+    j.chain.ship(j.distributor, [j.containers.caseA2], j.pharmacy, 'ASN-7');
+    j.chain.receive(j.pharmacy, j.distributor, 'ASN-7');
+    // The pharmacy "receives" the same case again, in an older shipment of another case.
+    const again = j.log.append(j.pharmacy, 'receive', {
+      items: [j.containers.caseA2],
+      shipper: j.distributor.gln,
+      shipmentId: 'ASN-2',
+    });
+    j.chain.histories.get(j.lotA[3])!.push(again.index);
+    const failures = custodyFailures(verifyBundle(j.chain.bundle(j.chain.lotScope('LOT-A'), j.lotA), j.log.vkey, fast));
+    expect(failures.map((f) => [f.index, f.message])).toEqual(
+      expect.arrayContaining([[again.index, expect.stringMatching(/already received at log index/)]]),
+    );
+  });
+
+  describe('refuses an item in two places', () => {
+    it('shipped while in transit', () => {
+      const j = journey();
+      j.chain.ship(j.distributor, [j.containers.caseA2], j.pharmacy, 'ASN-7');
+      const twice = j.chain.ship(j.distributor, [j.containers.caseA2], j.otherDistributor, 'ASN-8');
+      expect(custodyFailures(verifyLotA(j))).toEqual([
+        expect.objectContaining({
+          index: twice.index,
+          message: expect.stringMatching(
+            /acts on 3 items .* in transit \(shipment ASN-7 of .* to .*\) \(an item in two places\)/,
+          ),
+        }),
+      ]);
+    });
+
+    it('acted on by a party that does not hold it', () => {
+      const j = journey();
+      // The manufacturer ships a case it sent to the distributor long ago.
+      const stale = j.chain.ship(j.manufacturer, [j.containers.caseA2], j.otherDistributor, 'ASN-9');
+      expect(custodyFailures(verifyLotA(j))).toEqual([
+        expect.objectContaining({
+          index: stale.index,
+          item: j.lotA[3],
+          message: expect.stringMatching(
+            new RegExp(`${j.manufacturer.gln} acts on 3 items .* held by ${j.distributor.gln}`),
+          ),
+        }),
+      ]);
+    });
+
+    it('commissioned twice', () => {
+      const j = journey();
+      const again = j.log.append(j.manufacturer, 'commission', {
+        gtin: j.chain.gtin,
+        lot: 'LOT-A',
+        expiry: '281231',
+        serials: ['LOT-A-4'],
+      });
+      j.chain.histories.get(j.lotA[3])!.push(again.index);
+      expect(custodyFailures(verifyLotA(j))).toEqual([
+        expect.objectContaining({
+          index: again.index,
+          item: unitCode(j.chain.gtin, 'LOT-A-4'),
+          message: expect.stringMatching(/commissioned before \(an item in two places\)/),
+        }),
+      ]);
+    });
+
+    it('packed into a second container without leaving the first', () => {
+      const j = journey();
+      const repack = j.chain.pack(j.distributor, j.chain.newContainer(), [j.lotA[4]]);
+      expect(custodyFailures(verifyLotA(j))).toEqual([
+        expect.objectContaining({ index: repack.index, message: expect.stringMatching(/while still packed in/) }),
+      ]);
+    });
+
+    it('dispensed twice', () => {
+      const j = journey();
+      const again = j.chain.dispense(j.pharmacy, [j.lotA[0]]);
+      expect(custodyFailures(verifyLotA(j))).toEqual([
+        expect.objectContaining({
+          index: again.index,
+          message: expect.stringMatching(/left the supply chain before \(dispensed at log index \d+\)/),
+        }),
+      ]);
+    });
+  });
+
+  it('refuses an event signed by a party whose role may not sign it', () => {
+    const j = journey();
+    j.chain.ship(j.distributor, [j.containers.caseA2], j.pharmacy, 'ASN-7');
+    j.chain.receive(j.pharmacy, j.distributor, 'ASN-7');
+    j.chain.unpack(j.pharmacy, j.containers.caseA2);
+    // A distributor may not dispense, and only the product's manufacturer may commission its serials.
+    const byDistributor = j.log.append(j.distributor, 'dispense', { items: [j.lotA[5]] });
+    j.chain.histories.get(j.lotA[5])!.push(byDistributor.index);
+    const failures = custodyFailures(verifyLotA(j));
+    expect(failures.map((f) => f.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/a distributor may not sign dispense events/),
+        expect.stringMatching(new RegExp(`${j.distributor.gln} acts on .* held by ${j.pharmacy.gln}`)),
+      ]),
+    );
+    const mint = j.log.append(j.pharmacy, 'commission', {
+      gtin: j.chain.gtin,
+      lot: 'LOT-A',
+      expiry: '281231',
+      serials: ['FAKE-1'],
+    });
+    j.chain.histories.set(unitCode(j.chain.gtin, 'FAKE-1'), [mint.index]);
+    const minted = verifyBundle(
+      j.chain.bundle(j.chain.lotScope('LOT-A'), [...j.lotA, unitCode(j.chain.gtin, 'FAKE-1')]),
+      j.log.vkey,
+      fast,
+    );
+    expect(
+      custodyFailures(minted)
+        .filter((f) => f.index === mint.index)
+        .map((f) => f.message),
+    ).toEqual([
+      expect.stringMatching(/a dispenser may not sign commission events/),
+      expect.stringMatching(
+        new RegExp(`commissions serials of GTIN ${j.chain.gtin}, which ${j.manufacturer.gln} registered`),
+      ),
+    ]);
+  });
+
+  it('refuses a unit outside the scope', () => {
+    const j = journey();
+    const bundle = j.chain.bundle(j.chain.lotScope('LOT-A'), [...j.lotA, j.lotB[1]]);
+    expect(custodyFailures(verifyBundle(bundle, j.log.vkey, fast))).toEqual([
+      expect.objectContaining({
+        item: j.lotB[1],
+        message: expect.stringMatching(/commissioned in lot LOT-B, not lot LOT-A/),
+      }),
+    ]);
+  });
+
+  it('follows a partial receive: what did not arrive stays in transit, and cannot be received later', () => {
+    const j = journey();
+    const [four, five, six] = j.lotA.slice(3);
+    j.chain.unpack(j.distributor, j.containers.caseA2);
+    j.chain.ship(j.distributor, [four, five, six], j.pharmacy, 'ASN-7');
+    j.chain.receive(j.pharmacy, j.distributor, 'ASN-7', { items: [four, five] });
+    expect(verifyLotA(j)).toMatchObject({ ok: true });
+    // The shipment is closed: receiving the missing unit now would put it in two places.
+    const late = j.log.append(j.pharmacy, 'receive', { items: [six], shipper: j.distributor.gln, shipmentId: 'ASN-7' });
+    j.chain.histories.get(six)!.push(late.index);
+    expect(custodyFailures(verifyLotA(j))).toEqual([
+      expect.objectContaining({
+        index: late.index,
+        item: six,
+        message: expect.stringMatching(/already received at log index/),
+      }),
+    ]);
+  });
+
+  it('follows holds: a clear of a case acts only on what in it is on hold', () => {
+    const j = journey();
+    const onHold = new Set<string>();
+    j.chain.hold(j.distributor, 'quarantine', [j.lotA[3]], onHold);
+    j.chain.hold(j.manufacturer, 'clear', [j.containers.caseA2], onHold);
+    expect(verifyLotA(j)).toMatchObject({ ok: true });
+  });
+
+  it('accepts a recall of the lot in the bundle, but not an event about another product', () => {
+    const j = journey();
+    j.log.append(j.manufacturer, 'recall', { gtin: j.chain.gtin, lots: ['LOT-A'], reason: 'sub-potent' });
+    const bundle = j.bundleOfLot('LOT-A');
+    const recall = j.log.bundled(j.log.entries[j.log.size - 1]);
+    bundle.events.push(recall);
+    bundle.summary.events++;
+    expect(verifyBundle(bundle, j.log.vkey, fast)).toMatchObject({ ok: true });
+    const other = j.log.append(j.manufacturer, 'recall', { gtin: '00361999000019', lots: ['X'], reason: 'other' });
+    const withOther = j.bundleOfLot('LOT-A');
+    withOther.events.push(j.log.bundled(other));
+    withOther.summary.events++;
+    expect(custodyFailures(verifyBundle(withOther, j.log.vkey, fast))).toEqual([
+      expect.objectContaining({
+        index: other.index,
+        message: expect.stringMatching(/about none of the bundle's items/),
+      }),
+    ]);
+  });
+
+  describe('a time-window scope', () => {
+    it('verifies what it carries and says that custody is not judged', () => {
+      const j = journey();
+      const scope = {
+        kind: 'gtin' as const,
+        gtin: j.chain.gtin,
+        from: '2026-11-23T10:00:15Z',
+        to: '2026-11-23T10:00:25Z',
+      };
+      const bundle = j.bundleOfLot('LOT-A');
+      const inWindow = (index: number) => {
+        const time = Date.parse(j.log.entries[index].event.time);
+        return time >= Date.parse(scope.from) && time < Date.parse(scope.to);
+      };
+      bundle.scope = scope;
+      bundle.events = bundle.events.filter((e) => inWindow(e.index));
+      bundle.items = bundle.items
+        .map((item) => ({ code: item.code, history: item.history.filter(inWindow) }))
+        .filter((item) => item.history.length > 0);
+      bundle.summary = { ...bundle.summary, events: bundle.events.length, items: bundle.items.length };
+      expect(bundle.events.length).toBeGreaterThan(3);
+      const report = verifyBundle(bundle, j.log.vkey, fast);
+      expect(report).toMatchObject({ ok: true, limits: [expect.stringMatching(/time window .* not judged/)] });
+
+      const dropped = {
+        ...bundle,
+        events: bundle.events.slice(1),
+        summary: { ...bundle.summary, events: bundle.events.length - 1 },
+      };
+      expect(custodyFailures(verifyBundle(dropped, j.log.vkey, fast))).toEqual([
+        expect.objectContaining({ index: bundle.events[0].index, message: expect.stringMatching(/not in the bundle/) }),
+      ]);
+    });
+
+    it('still refuses what no earlier event could excuse: a role that may not sign the event', () => {
+      const j = journey();
+      const byDistributor = j.log.append(j.distributor, 'dispense', { items: [j.lotA[5]] });
+      j.chain.histories.get(j.lotA[5])!.push(byDistributor.index);
+      const bundle = j.bundleOfLot('LOT-A');
+      bundle.scope = {
+        kind: 'party',
+        gln: j.distributor.gln,
+        from: '2026-11-23T00:00:00Z',
+        to: '2026-11-24T00:00:00Z',
+      };
+      const failures = custodyFailures(verifyBundle(bundle, j.log.vkey, fast));
+      expect(failures).toEqual([
+        expect.objectContaining({
+          index: byDistributor.index,
+          message: expect.stringMatching(/a distributor may not sign dispense events/),
+        }),
+      ]);
+    });
+  });
+});
