@@ -39,8 +39,6 @@ export class LedgerCore1763935200000 implements MigrationInterface {
         event_json text NOT NULL,
         CONSTRAINT log_entry_actor_event_id UNIQUE (actor, event_id)
       )`);
-    // Tiles of level 0 are read by index range; covering the leaf hash keeps those reads index-only.
-    await q.query(`CREATE UNIQUE INDEX log_entry_idx_leaf ON log_entry (idx) INCLUDE (leaf_hash)`);
     await q.query(`CREATE INDEX log_entry_leaf_hash ON log_entry (leaf_hash)`);
     await q.query(`CREATE INDEX log_entry_type_time ON log_entry (event_type, event_time)`);
 

@@ -41,6 +41,7 @@ export interface StoredCheckpoint {
 }
 
 const bytes = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+const hex = (value: Uint8Array) => bytes(value).toString('hex');
 
 /** All SQL on the log tables: the sequencer, entries, tile hashes and checkpoints. */
 @Injectable()
@@ -72,25 +73,31 @@ export class LogRepository {
 
   async append(tx: Sql, entries: NewLogEntry[], acceptedAt: Date): Promise<void> {
     if (entries.length === 0) return;
+    // Rows travel as one JSON document: far cheaper to build than pg's array literals, and parsed by PostgreSQL.
     await tx.query(
       `INSERT INTO log_entry (idx, leaf_hash, accepted_at, actor, event_id, event_type, key_id, event_time,
                               event_hash, signature, event_json)
-       SELECT idx, leaf_hash, $3, actor, event_id, event_type, key_id, event_time, event_hash, signature, event_json
-         FROM unnest($1::bigint[], $2::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
-                     $9::bytea[], $10::bytea[], $11::text[])
-              AS t(idx, leaf_hash, actor, event_id, event_type, key_id, event_time, event_hash, signature, event_json)`,
+       SELECT r.idx, decode(r.leaf_hash, 'hex'), $2, r.actor, r.event_id, r.event_type, r.key_id, r.event_time,
+              decode(r.event_hash, 'hex'), decode(r.signature, 'hex'), r.event_json
+         FROM json_to_recordset($1::json) AS r(idx bigint, leaf_hash text, actor text, event_id text, event_type text,
+                                              key_id text, event_time timestamptz, event_hash text, signature text,
+                                              event_json text)`,
       [
-        entries.map((e) => e.index),
-        entries.map((e) => bytes(e.leafHash)),
+        JSON.stringify(
+          entries.map((e) => ({
+            idx: e.index,
+            leaf_hash: hex(e.leafHash),
+            actor: e.actor,
+            event_id: e.eventId,
+            event_type: e.eventType,
+            key_id: e.keyId,
+            event_time: e.eventTime,
+            event_hash: hex(e.eventHash),
+            signature: hex(e.signature),
+            event_json: e.eventJson,
+          })),
+        ),
         acceptedAt,
-        entries.map((e) => e.actor),
-        entries.map((e) => e.eventId),
-        entries.map((e) => e.eventType),
-        entries.map((e) => e.keyId),
-        entries.map((e) => e.eventTime),
-        entries.map((e) => bytes(e.eventHash)),
-        entries.map((e) => bytes(e.signature)),
-        entries.map((e) => e.eventJson),
       ],
     );
     await this.nameParties(tx, entries);
@@ -107,7 +114,10 @@ export class LogRepository {
       }
     }
     if (glns.length === 0) return;
-    await tx.query('INSERT INTO log_entry_party (gln, idx) SELECT * FROM unnest($1::text[], $2::bigint[])', [glns, idxs]);
+    await tx.query(
+      'INSERT INTO log_entry_party (gln, idx) SELECT * FROM json_to_recordset($1::json) AS r(gln text, idx bigint)',
+      [JSON.stringify(glns.map((gln, i) => ({ gln, idx: idxs[i] })))],
+    );
   }
 
   /** Entries [from, from + count) with what replaying them needs. */

@@ -131,9 +131,6 @@ export const toAlert = (r: AlertRow): Alert => ({
   closedAt: r.closed_at,
 });
 
-/** An item's log indexes appended in one transaction, as a PostgreSQL array literal. */
-const arrayLiteral = (values: number[]) => `{${values.join(',')}}`;
-
 /**
  * All SQL of the supply-chain read model used by intake: bulk loads of the state a batch of events needs and
  * bulk writes of what the batch changed (multi-row `unnest`, one statement per table).
@@ -230,16 +227,9 @@ export class CustodyRepository {
   async insertItems(sql: Sql, items: Item[], history: Map<string, number[]>): Promise<void> {
     if (items.length === 0) return;
     await sql.query(
-      `INSERT INTO item (code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
-                         shipment, return_pending, return_received_at, transfers, last_idx, history)
-       SELECT code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent, shipment,
-              return_pending, return_received_at, transfers, last_idx, history::bigint[]
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
-                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
-                            $15::timestamptz[], $16::int[], $17::bigint[], $18::text[]) AS t(
-                            code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
-                            shipment, return_pending, return_received_at, transfers, last_idx, history)`,
-      [...itemColumns(items), items.map((i) => arrayLiteral(history.get(i.code) ?? []))],
+      `INSERT INTO item (${ITEM_WRITE_COLUMNS}, history)
+       SELECT ${ITEM_WRITE_COLUMNS}, history FROM json_to_recordset($1::json) AS r(${ITEM_RECORD}, history bigint[])`,
+      [itemRows(items, history)],
     );
   }
 
@@ -248,14 +238,10 @@ export class CustodyRepository {
     await sql.query(
       `UPDATE item SET status = u.status, hold = u.hold, custodian = u.custodian, seller = u.seller, parent = u.parent,
               shipment = u.shipment, return_pending = u.return_pending, return_received_at = u.return_received_at,
-              transfers = u.transfers, last_idx = u.last_idx, history = item.history || u.history::bigint[]
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
-                     $15::timestamptz[], $16::int[], $17::bigint[], $18::text[]) AS u(
-                     code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
-                     shipment, return_pending, return_received_at, transfers, last_idx, history)
+              transfers = u.transfers, last_idx = u.last_idx, history = item.history || u.history
+         FROM json_to_recordset($1::json) AS u(${ITEM_RECORD}, history bigint[])
         WHERE item.code = u.code`,
-      [...itemColumns(items), items.map((i) => arrayLiteral(history.get(i.code) ?? []))],
+      [itemRows(items, history)],
     );
   }
 
@@ -310,29 +296,32 @@ export class CustodyRepository {
     await sql.query(
       `INSERT INTO shipment (id, shipper, shipment_id, recipient, reason, items, unit_count, transaction, ship_idx,
                              shipped_at, status, receive_idx, received_at, discrepancy)
-       SELECT id, shipper, shipment_id, recipient, reason, items::text[], unit_count, transaction, ship_idx, shipped_at,
+       SELECT id, shipper, shipment_id, recipient, reason, items, unit_count, transaction, ship_idx, shipped_at,
               status, receive_idx, received_at, discrepancy
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[],
-                     $9::bigint[], $10::timestamptz[], $11::text[], $12::bigint[], $13::timestamptz[], $14::jsonb[])
-              AS t(id, shipper, shipment_id, recipient, reason, items, unit_count, transaction, ship_idx, shipped_at,
-                   status, receive_idx, received_at, discrepancy)
+         FROM json_to_recordset($1::json) AS r(id text, shipper text, shipment_id text, recipient text, reason text,
+              items text[], unit_count int, transaction jsonb, ship_idx bigint, shipped_at timestamptz, status text,
+              receive_idx bigint, received_at timestamptz, discrepancy jsonb)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, receive_idx = EXCLUDED.receive_idx,
               received_at = EXCLUDED.received_at, discrepancy = EXCLUDED.discrepancy`,
       [
-        shipments.map((s) => s.id),
-        shipments.map((s) => s.shipper),
-        shipments.map((s) => s.shipmentId),
-        shipments.map((s) => s.recipient),
-        shipments.map((s) => s.reason),
-        shipments.map((s) => `{${s.items.map(pgQuote).join(',')}}`),
-        shipments.map((s) => s.unitCount),
-        shipments.map((s) => JSON.stringify(s.transaction)),
-        shipments.map((s) => s.shipIndex),
-        shipments.map((s) => s.shippedAt),
-        shipments.map((s) => s.status),
-        shipments.map((s) => s.receiveIndex),
-        shipments.map((s) => s.receivedAt),
-        shipments.map((s) => (s.discrepancy === null ? null : JSON.stringify(s.discrepancy))),
+        JSON.stringify(
+          shipments.map((s) => ({
+            id: s.id,
+            shipper: s.shipper,
+            shipment_id: s.shipmentId,
+            recipient: s.recipient,
+            reason: s.reason,
+            items: s.items,
+            unit_count: s.unitCount,
+            transaction: s.transaction,
+            ship_idx: s.shipIndex,
+            shipped_at: s.shippedAt,
+            status: s.status,
+            receive_idx: s.receiveIndex,
+            received_at: s.receivedAt,
+            discrepancy: s.discrepancy,
+          })),
+        ),
       ],
     );
   }
@@ -372,24 +361,35 @@ function pgQuote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function itemColumns(items: Item[]): unknown[][] {
-  return [
-    items.map((i) => i.code),
-    items.map((i) => i.kind),
-    items.map((i) => i.gtin),
-    items.map((i) => i.serial),
-    items.map((i) => i.lot),
-    items.map((i) => i.expiryCode),
-    items.map((i) => i.expiry),
-    items.map((i) => i.status),
-    items.map((i) => i.hold),
-    items.map((i) => i.custodian),
-    items.map((i) => i.seller),
-    items.map((i) => i.parent),
-    items.map((i) => i.shipment),
-    items.map((i) => i.returnPending),
-    items.map((i) => i.returnReceivedAt),
-    items.map((i) => i.transfers),
-    items.map((i) => i.lastIndex),
-  ];
+const ITEM_WRITE_COLUMNS = `code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
+  shipment, return_pending, return_received_at, transfers, last_idx`;
+
+const ITEM_RECORD = `code text, kind text, gtin text, serial text, lot text, expiry_code text, expiry date, status text,
+  hold text, custodian text, seller text, parent text, shipment text, return_pending boolean,
+  return_received_at timestamptz, transfers int, last_idx bigint`;
+
+/** Item rows (with the log indexes each gains in this transaction) as one JSON document for json_to_recordset. */
+function itemRows(items: Item[], history: Map<string, number[]>): string {
+  return JSON.stringify(
+    items.map((i) => ({
+      code: i.code,
+      kind: i.kind,
+      gtin: i.gtin,
+      serial: i.serial,
+      lot: i.lot,
+      expiry_code: i.expiryCode,
+      expiry: i.expiry,
+      status: i.status,
+      hold: i.hold,
+      custodian: i.custodian,
+      seller: i.seller,
+      parent: i.parent,
+      shipment: i.shipment,
+      return_pending: i.returnPending,
+      return_received_at: i.returnReceivedAt,
+      transfers: i.transfers,
+      last_idx: i.lastIndex,
+      history: history.get(i.code) ?? [],
+    })),
+  );
 }

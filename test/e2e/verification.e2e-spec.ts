@@ -144,7 +144,8 @@ describe('verification', () => {
       },
     );
     it('a broken scan is refused naming the field and the rule', async () => {
-      const response = await rich(p, `]d201${gtin.slice(0, 13)}921A1`);
+      const wrongCheckDigit = (Number(gtin[13]) + 1) % 10;
+      const response = await rich(p, `]d201${gtin.slice(0, 13)}${wrongCheckDigit}21A1`);
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('VALIDATION_FAILED');
       expect(response.body.error.details[0]).toMatchObject({ field: 'gtin', rule: 'check-digit' });
