@@ -56,7 +56,7 @@ export class SupplyChain1763942400000 implements MigrationInterface {
         status text NOT NULL CHECK (status IN ('active', 'in_transit', 'dispensed', 'decommissioned', 'destroyed')),
         hold text CHECK (hold IN ('quarantined', 'illegitimate')),
         custodian char(13) NOT NULL,
-        seller char(13),
+        sellers text[] NOT NULL DEFAULT '{}',
         parent text,
         shipment text,
         return_pending boolean NOT NULL DEFAULT false,

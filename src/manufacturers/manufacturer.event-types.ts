@@ -6,7 +6,13 @@ import { unitCode } from '../protocol/item-code';
 import { CustodyStore } from '../supply-chain/custody.store';
 import { openAlert } from '../supply-chain/custody.event-types';
 import { violation } from '../supply-chain/supply-chain.errors';
-import { CommissionBody, PrefixGrantBody, ProductRegisterBody, RecallBody, RecallLiftBody } from './dto/manufacturer-bodies.dto';
+import {
+  CommissionBody,
+  PrefixGrantBody,
+  ProductRegisterBody,
+  RecallBody,
+  RecallLiftBody,
+} from './dto/manufacturer-bodies.dto';
 
 /** The company prefix of `gtin` that `holder` holds, if any (a GTIN-14's prefix starts after the indicator). */
 function heldPrefix(store: CustodyStore, holder: string, gtin: string): string | undefined {
@@ -64,7 +70,10 @@ export class ProductRegisterType implements EventType<ProductRegisterBody> {
     const store = batch.store(CustodyStore);
     const existing = store.product(body.gtin);
     if (existing) {
-      throw violation('PRODUCT_ALREADY_REGISTERED', `GTIN ${body.gtin} is already registered (log index ${existing.registeredIndex})`);
+      throw violation(
+        'PRODUCT_ALREADY_REGISTERED',
+        `GTIN ${body.gtin} is already registered (log index ${existing.registeredIndex})`,
+      );
     }
     if (!heldPrefix(store, event.actor, body.gtin)) {
       throw violation('PREFIX_NOT_HELD', `${event.actor} holds no GS1 company prefix of GTIN ${body.gtin}`);
@@ -122,11 +131,18 @@ export class CommissionType implements EventType<CommissionBody> {
     }
     const taken = codes.filter((code) => store.exists(code));
     if (taken.length > 0) {
-      throw violation('SERIAL_ALREADY_COMMISSIONED', `${taken.length} serial(s) were commissioned before; a serial is commissioned once, ever`, taken);
+      throw violation(
+        'SERIAL_ALREADY_COMMISSIONED',
+        `${taken.length} serial(s) were commissioned before; a serial is commissioned once, ever`,
+        taken,
+      );
     }
     const lot = store.lot(body.gtin, body.lot);
     if (lot && lot.expiryCode !== body.expiry) {
-      throw violation('EXPIRY_MISMATCH', `lot ${body.lot} was commissioned with expiry ${lot.expiryCode}, not ${body.expiry}`);
+      throw violation(
+        'EXPIRY_MISMATCH',
+        `lot ${body.lot} was commissioned with expiry ${lot.expiryCode}, not ${body.expiry}`,
+      );
     }
     // The century of a two-digit year is resolved against the time of acceptance, so a rebuild decades later
     // computes the same date.
@@ -155,7 +171,7 @@ export class CommissionType implements EventType<CommissionBody> {
           status: 'active',
           hold: null,
           custodian: event.actor,
-          seller: null,
+          sellers: [],
           parent: null,
           shipment: null,
           returnPending: false,
@@ -190,10 +206,14 @@ abstract class LotEventType<B extends RecallBody | RecallLiftBody> implements Ev
     const product = store.product(body.gtin);
     if (!product) throw violation('PRODUCT_UNKNOWN', `GTIN ${body.gtin} is not a registered product`);
     if (product.manufacturer !== actor) {
-      throw violation('NOT_MANUFACTURER', `only ${product.manufacturer}, the manufacturer of ${body.gtin}, may do this`);
+      throw violation(
+        'NOT_MANUFACTURER',
+        `only ${product.manufacturer}, the manufacturer of ${body.gtin}, may do this`,
+      );
     }
     const unknown = body.lots.filter((lot) => !store.lot(body.gtin, lot));
-    if (unknown.length > 0) throw violation('LOT_UNKNOWN', `no units of lot(s) ${unknown.join(', ')} were commissioned`);
+    if (unknown.length > 0)
+      throw violation('LOT_UNKNOWN', `no units of lot(s) ${unknown.join(', ')} were commissioned`);
     if (new Set(body.lots).size !== body.lots.length) throw violation('DUPLICATE_ITEMS', 'a lot is listed twice');
     return body.lots.map((lot) => store.lot(body.gtin, lot)!);
   }
@@ -232,9 +252,16 @@ export class RecallLiftType extends LotEventType<RecallLiftBody> {
       throw violation('LOT_NOT_RECALLED', `lot(s) ${notRecalled.map((l) => l.lot).join(', ')} are not recalled`);
     }
     const lifted = new Set(body.lots);
-    for (const lot of lots) store.putLot({ ...lot, recalled: false, recallIndex: index, recall: { lifted: body.reason } });
+    for (const lot of lots)
+      store.putLot({ ...lot, recalled: false, recallIndex: index, recall: { lifted: body.reason } });
     for (const alert of store.openAlerts()) {
-      if (alert.kind === 'recall' && alert.gtin === body.gtin && alert.lot && lifted.has(alert.lot) && alert.openedIndex < index) {
+      if (
+        alert.kind === 'recall' &&
+        alert.gtin === body.gtin &&
+        alert.lot &&
+        lifted.has(alert.lot) &&
+        alert.openedIndex < index
+      ) {
         store.putAlert({ ...alert, status: 'closed', closedIndex: index, closedAt: acceptedAt });
       }
     }

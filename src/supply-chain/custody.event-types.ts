@@ -85,7 +85,8 @@ export class PackType extends CustodyEventType<PackBody> {
 
   apply(batch: IntakeBatch, { body, event, index }: EventContext<PackBody>): void {
     const store = batch.store(CustodyStore);
-    if (body.children.includes(body.parent)) throw violation('CONTAINMENT_CYCLE', 'a container cannot contain itself', [body.parent]);
+    if (body.children.includes(body.parent))
+      throw violation('CONTAINMENT_CYCLE', 'a container cannot contain itself', [body.parent]);
     const { top: children, all } = movable(store, body.children, event.actor);
     notOnHold(all);
     loose(children, new Set());
@@ -118,7 +119,7 @@ function newContainer(code: string, custodian: string, index: number): Item {
     status: 'active',
     hold: null,
     custodian,
-    seller: null,
+    sellers: [],
     parent: null,
     shipment: null,
     returnPending: false,
@@ -185,7 +186,8 @@ export class ShipType extends CustodyEventType<ShipBody> {
   apply(batch: IntakeBatch, { body, event, index, acceptedAt }: EventContext<ShipBody>): void {
     const store = batch.store(CustodyStore);
     const key = shipmentKey(event.actor, body.shipmentId);
-    if (store.shipment(key)) throw violation('SHIPMENT_EXISTS', `shipment ${body.shipmentId} of ${event.actor} already exists`);
+    if (store.shipment(key))
+      throw violation('SHIPMENT_EXISTS', `shipment ${body.shipmentId} of ${event.actor} already exists`);
     const recipient = batch.registry.party(body.recipient);
     if (!recipient || !CUSTODIANS.includes(recipient.role)) {
       throw violation('RECIPIENT_UNKNOWN', `${body.recipient} is not a registered trading partner`);
@@ -201,11 +203,9 @@ export class ShipType extends CustodyEventType<ShipBody> {
       const returns = batch.store(ReturnVerifications);
       notAwaitingReturnVerification(all, (item) => returns.verified(item, acceptedAt));
     } else {
-      // Every unit goes back to its seller, also those packed into a container that came from there.
-      const named = new Set(top.map((item) => item.code));
-      const notFromThem = all.filter(
-        (item) => (named.has(item.code) || item.kind === 'unit') && item.seller !== body.recipient,
-      );
+      // Every unit goes back to the party that sold it, also units packed into a container for the trip
+      // (containers are judged by the units in them).
+      const notFromThem = all.filter((item) => item.kind === 'unit' && item.sellers.at(-1) !== body.recipient);
       if (notFromThem.length > 0) {
         throw violation(
           'NOT_UPSTREAM',
@@ -258,10 +258,16 @@ export class ReceiveType extends CustodyEventType<ReceiveBody> {
     const shipment = store.shipment(shipmentKey(body.shipper, body.shipmentId));
     if (!shipment) throw violation('SHIPMENT_UNKNOWN', `${body.shipper} has no shipment ${body.shipmentId}`);
     if (shipment.recipient !== event.actor) {
-      throw violation('NOT_RECIPIENT', `shipment ${body.shipmentId} is addressed to ${shipment.recipient}, not ${event.actor}`);
+      throw violation(
+        'NOT_RECIPIENT',
+        `shipment ${body.shipmentId} is addressed to ${shipment.recipient}, not ${event.actor}`,
+      );
     }
     if (shipment.status === 'received') {
-      throw violation('SHIPMENT_ALREADY_RECEIVED', `shipment ${body.shipmentId} was received at log index ${shipment.receiveIndex}`);
+      throw violation(
+        'SHIPMENT_ALREADY_RECEIVED',
+        `shipment ${body.shipmentId} was received at log index ${shipment.receiveIndex}`,
+      );
     }
     distinct(body.items);
     const shipped = new Set(shipment.items);
@@ -276,13 +282,13 @@ export class ReceiveType extends CustodyEventType<ReceiveBody> {
       item.shipment = null;
       item.transfers += 1;
       if (shipment.reason === 'return') {
-        // The returner is downstream, not a seller: naming it would let the receiver "return" the item back down
-        // the chain without the checks of a sale. The receiver's own seller is not kept, so it is unknown now.
-        item.seller = null;
+        // Back one hop up the chain: the receiver's own seller is next in line for a further return. The returner
+        // is downstream and never becomes a seller (else it could be "returned to" without a sale's checks).
+        item.sellers = item.sellers.slice(0, -1);
         item.returnPending = true;
         item.returnReceivedAt = acceptedAt;
       } else {
-        item.seller = shipment.shipper;
+        item.sellers = [...item.sellers, shipment.shipper];
         item.returnPending = false;
         item.returnReceivedAt = null;
       }
@@ -291,13 +297,21 @@ export class ReceiveType extends CustodyEventType<ReceiveBody> {
     const discrepancy = missing.length > 0 || extra.length > 0 ? { missing, extra } : null;
     store.putShipment({ ...shipment, status: 'received', receiveIndex: index, receivedAt: acceptedAt, discrepancy });
     if (discrepancy) {
-      openAlert(store, index, acceptedAt, 'discrepancy', [...missing, ...extra], [shipment.shipper, shipment.recipient], {
-        shipmentId: shipment.shipmentId,
-        shipper: shipment.shipper,
-        recipient: shipment.recipient,
-        missing,
-        extra,
-      });
+      openAlert(
+        store,
+        index,
+        acceptedAt,
+        'discrepancy',
+        [...missing, ...extra],
+        [shipment.shipper, shipment.recipient],
+        {
+          shipmentId: shipment.shipmentId,
+          shipper: shipment.shipper,
+          recipient: shipment.recipient,
+          missing,
+          extra,
+        },
+      );
     }
   }
 }
@@ -340,12 +354,31 @@ abstract class RetireType<B extends DecommissionBody | DestroyBody> extends Cust
 
   apply(batch: IntakeBatch, { body, event, index }: EventContext<B>): void {
     const store = batch.store(CustodyStore);
-    const { top, all } = movable(store, body.items, event.actor);
+    const { top, all } = this.retirable(store, body, event.actor);
     detach(store, top);
     for (const item of all) {
       item.status = this.status;
+      item.shipment = null;
       store.touch(item, index);
     }
+  }
+
+  /** What the custodian holds (active), and — decommissioned as lost or stolen — what never arrived. */
+  private retirable(store: CustodyStore, body: B, actor: string): { top: Item[]; all: Item[] } {
+    const lostOrStolen = body.reason === 'lost' || body.reason === 'stolen';
+    if (this.status === 'decommissioned' && lostOrStolen) {
+      distinct(body.items);
+      const top = existingItems(store, body.items);
+      const all = withContents(store, top);
+      heldBy(all, actor);
+      // Units missing from a receipt stay in transit on a shipment that is closed: only their shipper can
+      // write them off, which is the one way out of that state.
+      const missing = (item: Item) =>
+        item.status === 'in_transit' && store.shipment(item.shipment!)?.status === 'received';
+      active(all.filter((item) => !missing(item)));
+      return { top, all };
+    }
+    return movable(store, body.items, actor);
   }
 }
 
@@ -411,7 +444,16 @@ export class QuarantineType extends CustodyEventType<QuarantineBody> {
     }
     const parties = concerned(store, all, event.actor);
     parties.forEach((p) => alsoNamed.add(p));
-    openAlert(store, index, acceptedAt, 'quarantine', all.map((i) => i.code), parties, { reason: body.reason, by: event.actor }, lotOf(all));
+    openAlert(
+      store,
+      index,
+      acceptedAt,
+      'quarantine',
+      all.map((i) => i.code),
+      parties,
+      { reason: body.reason, by: event.actor },
+      lotOf(all),
+    );
   }
 }
 
@@ -420,7 +462,10 @@ export class IllegitimateType extends CustodyEventType<IllegitimateBody> {
   readonly body = IllegitimateBody;
   readonly actorRoles: readonly PartyRole[] = [...CUSTODIANS, 'regulator'];
 
-  apply(batch: IntakeBatch, { body, event, index, acceptedAt, actor, alsoNamed }: EventContext<IllegitimateBody>): void {
+  apply(
+    batch: IntakeBatch,
+    { body, event, index, acceptedAt, actor, alsoNamed }: EventContext<IllegitimateBody>,
+  ): void {
     const store = batch.store(CustodyStore);
     distinct(body.items);
     const all = withContents(store, existingItems(store, body.items));
@@ -485,5 +530,8 @@ function lotOf(items: Item[]): { gtin: string | null; lot: string | null } {
   const units = items.filter((i) => i.kind === 'unit');
   const gtins = new Set(units.map((u) => u.gtin));
   const lots = new Set(units.map((u) => u.lot));
-  return { gtin: gtins.size === 1 ? units[0].gtin : null, lot: gtins.size === 1 && lots.size === 1 ? units[0].lot : null };
+  return {
+    gtin: gtins.size === 1 ? units[0].gtin : null,
+    lot: gtins.size === 1 && lots.size === 1 ? units[0].lot : null,
+  };
 }

@@ -17,8 +17,11 @@ export interface Item {
   status: ItemStatus;
   hold: Hold | null;
   custodian: string;
-  /** The party that shipped it to its custodian: where a return goes. */
-  seller: string | null;
+  /**
+   * The parties that sold it down the chain, nearest last: a return goes to the last one, and receiving the return
+   * takes it off, so a unit can be returned hop by hop up to its manufacturer.
+   */
+  sellers: string[];
   /** The container it is packed in. */
   parent: string | null;
   /** While in transit: the shipment key `<shipper>:<shipmentId>`. */

@@ -13,7 +13,7 @@ interface ItemRow {
   status: ItemStatus;
   hold: Hold | null;
   custodian: string;
-  seller: string | null;
+  sellers: string[];
   parent: string | null;
   shipment: string | null;
   return_pending: boolean;
@@ -23,7 +23,7 @@ interface ItemRow {
 }
 
 const ITEM_COLUMNS = `code, kind, gtin, serial, lot, expiry_code, to_char(expiry, 'YYYY-MM-DD') AS expiry, status, hold,
-  custodian, seller, parent, shipment, return_pending, return_received_at, transfers, last_idx`;
+  custodian, sellers, parent, shipment, return_pending, return_received_at, transfers, last_idx`;
 
 export const toItem = (r: ItemRow): Item => ({
   code: r.code,
@@ -36,7 +36,7 @@ export const toItem = (r: ItemRow): Item => ({
   status: r.status,
   hold: r.hold,
   custodian: r.custodian,
-  seller: r.seller,
+  sellers: r.sellers,
   parent: r.parent,
   shipment: r.shipment,
   returnPending: r.return_pending,
@@ -236,7 +236,7 @@ export class CustodyRepository {
   async updateItems(sql: Sql, items: Item[], history: Map<string, number[]>): Promise<void> {
     if (items.length === 0) return;
     await sql.query(
-      `UPDATE item SET status = u.status, hold = u.hold, custodian = u.custodian, seller = u.seller, parent = u.parent,
+      `UPDATE item SET status = u.status, hold = u.hold, custodian = u.custodian, sellers = u.sellers, parent = u.parent,
               shipment = u.shipment, return_pending = u.return_pending, return_received_at = u.return_received_at,
               transfers = u.transfers, last_idx = u.last_idx, history = item.history || u.history
          FROM json_to_recordset($1::json) AS u(${ITEM_RECORD}, history bigint[])
@@ -361,11 +361,11 @@ function pgQuote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-const ITEM_WRITE_COLUMNS = `code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, seller, parent,
+const ITEM_WRITE_COLUMNS = `code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, sellers, parent,
   shipment, return_pending, return_received_at, transfers, last_idx`;
 
 const ITEM_RECORD = `code text, kind text, gtin text, serial text, lot text, expiry_code text, expiry date, status text,
-  hold text, custodian text, seller text, parent text, shipment text, return_pending boolean,
+  hold text, custodian text, sellers text[], parent text, shipment text, return_pending boolean,
   return_received_at timestamptz, transfers int, last_idx bigint`;
 
 /** Item rows (with the log indexes each gains in this transaction) as one JSON document for json_to_recordset. */
@@ -382,7 +382,7 @@ function itemRows(items: Item[], history: Map<string, number[]>): string {
       status: i.status,
       hold: i.hold,
       custodian: i.custodian,
-      seller: i.seller,
+      sellers: i.sellers,
       parent: i.parent,
       shipment: i.shipment,
       return_pending: i.returnPending,

@@ -88,7 +88,10 @@ export class CustodyStore extends IntakeStore {
   async load(sql: Sql): Promise<void> {
     const w = this.wanted;
     for (const item of await this.repository.itemsWithContents(sql, [...w.items])) this.remember(item);
-    for (const code of await this.repository.existingCodes(sql, [...w.absent].filter((c) => !this.items.has(c)))) {
+    for (const code of await this.repository.existingCodes(
+      sql,
+      [...w.absent].filter((c) => !this.items.has(c)),
+    )) {
       this.taken.add(code);
     }
     // Items touched through their parent need their lots (recall state) and products too.
@@ -102,6 +105,8 @@ export class CustodyStore extends IntakeStore {
     for (const l of await this.repository.lots(sql, [...w.lots.values()])) this.lots.set(lotKey(l.gtin, l.lot), l);
     for (const p of await this.repository.prefixes(sql, [...w.prefixHolders])) this.prefixes.set(p.prefix, p.gln);
     for (const p of await this.repository.prefixOwners(sql, [...w.prefixes])) this.prefixes.set(p.prefix, p.gln);
+    // The shipments of items in transit too: whether one was received without them (lost in transit).
+    for (const item of this.items.values()) if (item.shipment) w.shipments.add(item.shipment);
     for (const s of await this.repository.shipments(sql, [...w.shipments])) this.shipments.set(s.id, s);
     const alertItems = new Set(w.alertItems);
     for (const code of w.alertItems) for (const d of this.descendants(code)) alertItems.add(d.code);
@@ -257,8 +262,14 @@ export class CustodyStore extends IntakeStore {
 
   async flush(sql: Sql): Promise<void> {
     await this.repository.savePrefixes(sql, this.newPrefixes);
-    await this.repository.saveProducts(sql, [...this.changedProducts].map((g) => this.products.get(g)!));
-    await this.repository.saveLots(sql, [...this.changedLots].map((k) => this.lots.get(k)!));
+    await this.repository.saveProducts(
+      sql,
+      [...this.changedProducts].map((g) => this.products.get(g)!),
+    );
+    await this.repository.saveLots(
+      sql,
+      [...this.changedLots].map((k) => this.lots.get(k)!),
+    );
     await this.repository.insertItems(
       sql,
       [...this.created].map((c) => this.items.get(c)!),
@@ -269,7 +280,13 @@ export class CustodyStore extends IntakeStore {
       [...this.changed].map((c) => this.items.get(c)!),
       this.history,
     );
-    await this.repository.saveShipments(sql, [...this.changedShipments].map((s) => this.shipments.get(s)!));
-    await this.repository.saveAlerts(sql, [...this.changedAlerts].map((a) => this.alerts.get(a)!));
+    await this.repository.saveShipments(
+      sql,
+      [...this.changedShipments].map((s) => this.shipments.get(s)!),
+    );
+    await this.repository.saveAlerts(
+      sql,
+      [...this.changedAlerts].map((a) => this.alerts.get(a)!),
+    );
   }
 }

@@ -24,7 +24,12 @@ describe('a whole journey over HTTP', () => {
   it('commission → pack → ship → receive → unpack → ship → receive → dispense → return → recall → quarantine', async () => {
     const { manufacturer: m, distributor: d, pharmacy: p, regulator: r } = await newTradingPartners(t);
     const vkey = parseVerifierKey((await t.http.get('/v1/log/vkey')).text.trim());
-    const receipts: { index: number; leafHash: string; checkpoint?: string; inclusionProof?: { treeSize: number; hashes: string[] } }[] = [];
+    const receipts: {
+      index: number;
+      leafHash: string;
+      checkpoint?: string;
+      inclusionProof?: { treeSize: number; hashes: string[] };
+    }[] = [];
     const step = async (party: TestParty, type: string, body: object) => {
       const receipt = await accept(t, party, type, body, true);
       receipts.push(receipt);
@@ -34,11 +39,17 @@ describe('a whole journey over HTTP', () => {
     const gtin = await registerProduct(t, m);
     const all = units(gtin, serials(1000));
     await step(m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: serials(1000) });
-    expect(await item(t, all[0])).toMatchObject({ custodian: m.gln, status: 'active', lot: 'LOT-A', expiry: '2029-12-31' });
+    expect(await item(t, all[0])).toMatchObject({
+      custodian: m.gln,
+      status: 'active',
+      lot: 'LOT-A',
+      expiry: '2029-12-31',
+    });
 
     // 10 cases of 100, on one pallet.
     const cases = Array.from({ length: 10 }, () => m.newContainerCode());
-    for (let c = 0; c < 10; c++) await step(m, 'pack', { parent: cases[c], children: all.slice(c * 100, c * 100 + 100) });
+    for (let c = 0; c < 10; c++)
+      await step(m, 'pack', { parent: cases[c], children: all.slice(c * 100, c * 100 + 100) });
     const pallet = m.newContainerCode();
     await step(m, 'pack', { parent: pallet, children: cases });
     expect(await item(t, all[0])).toMatchObject({ parent: cases[0] });
@@ -50,7 +61,12 @@ describe('a whole journey over HTTP', () => {
     expect(incoming.body).toHaveLength(1);
     expect(incoming.body[0]).toMatchObject({ shipmentId: 'ASN-1', unitCount: 1000, status: 'in_transit' });
     await step(d, 'receive', { shipper: m.gln, shipmentId: 'ASN-1', items: [pallet] });
-    expect(await item(t, all[999])).toMatchObject({ status: 'active', custodian: d.gln, seller: m.gln, transfers: 1 });
+    expect(await item(t, all[999])).toMatchObject({
+      status: 'active',
+      custodian: d.gln,
+      sellers: [m.gln],
+      transfers: 1,
+    });
 
     // Distributor unpacks the pallet and ships one case to the pharmacy.
     await step(d, 'unpack', { parent: pallet });

@@ -484,7 +484,7 @@ describe('supply-chain refusals', () => {
         expect(await item(t, code)).toMatchObject({
           status: 'active',
           custodian: d.gln,
-          seller: m.gln,
+          sellers: [m.gln],
           shipment: null,
         });
       }
@@ -555,6 +555,36 @@ describe('supply-chain refusals', () => {
       );
     });
 
+    it('a unit missing from a receipt can be written off by its shipper as lost or stolen, and only so', async () => {
+      const { units: u } = await stock(2);
+      const shipmentId = await ship(m, d, u);
+      await accept(t, d, 'receive', { shipper: m.gln, shipmentId, items: [u[0]] });
+      expect(await item(t, u[1])).toMatchObject({ custodian: m.gln, status: 'in_transit' });
+      await refused(
+        d,
+        'decommission',
+        { items: [u[1]], reason: 'lost' },
+        { status: REFUSED, code: 'NOT_CUSTODIAN', items: [u[1]] },
+      );
+      await refused(
+        m,
+        'decommission',
+        { items: [u[1]], reason: 'damaged' },
+        { status: REFUSED, code: 'ITEM_IN_TRANSIT', items: [u[1]] },
+      );
+      await accept(t, m, 'decommission', { items: [u[1]], reason: 'lost' });
+      expect(await item(t, u[1])).toMatchObject({ custodian: m.gln, status: 'decommissioned', shipment: null });
+      // A unit still on its way (its shipment not yet received) is not "lost".
+      const [other] = (await stock(1)).units;
+      await ship(m, d, [other]);
+      await refused(
+        m,
+        'decommission',
+        { items: [other], reason: 'stolen' },
+        { status: REFUSED, code: 'ITEM_IN_TRANSIT', items: [other] },
+      );
+    });
+
     it('a receipt that does not match is accepted, recorded, and raises a discrepancy alert for both parties and regulators', async () => {
       const { units: u } = await stock(5);
       const stranger = units(m.gtin(m.nextItemReference()), ['NEVER'])[0];
@@ -567,7 +597,7 @@ describe('supply-chain refusals', () => {
       });
       expect(await logSize(t)).toBe(before + 1);
 
-      expect(await item(t, u[0])).toMatchObject({ custodian: d.gln, status: 'active', seller: m.gln });
+      expect(await item(t, u[0])).toMatchObject({ custodian: d.gln, status: 'active', sellers: [m.gln] });
       expect(await item(t, u[1])).toMatchObject({ custodian: d.gln, status: 'active' });
       expect(await item(t, u[2])).toMatchObject({ custodian: m.gln }); // missing: not received
       expect(await item(t, u[3])).toMatchObject({ custodian: m.gln, status: 'active', shipment: null }); // extra: untouched
@@ -735,17 +765,15 @@ describe('supply-chain refusals', () => {
       expect(await item(t, v[0])).toMatchObject({ custodian: m.gln, status: 'active', returnPending: true });
     });
 
-    // Flips to passing (and must lose `.failing`) once items keep the chain of sellers.
-    it.failing(
-      'KNOWN GAP: a unit returned to a distributor cannot be returned on to the distributor’s own seller',
-      async () => {
-        const { units: u } = await stock(1);
-        await deliver(m, d, u);
-        await deliver(d, p, u);
-        await deliver(p, d, u, 'return');
-        await deliver(d, m, u, 'return');
-      },
-    );
+    it('a return goes up the chain hop by hop: pharmacy → distributor → manufacturer, never back down', async () => {
+      const { units: u } = await stock(1);
+      await deliver(m, d, u);
+      await deliver(d, p, u);
+      await deliver(p, d, u, 'return');
+      expect(await item(t, u[0])).toMatchObject({ custodian: d.gln, sellers: [m.gln], returnPending: true });
+      await deliver(d, m, u, 'return');
+      expect(await item(t, u[0])).toMatchObject({ custodian: m.gln, sellers: [], returnPending: true });
+    });
 
     it('NOT_MANUFACTURER: only the product’s manufacturer recalls it', async () => {
       const { gtin } = await stock(1);

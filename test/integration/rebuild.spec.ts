@@ -67,13 +67,15 @@ describe('rebuild', () => {
     let lotNo = 0;
 
     async function post(party: TestParty, type: string, body: object) {
-      const response = await t.http.post('/v1/events').set(...party.auth).send(party.event(type, body));
+      const response = await t.http
+        .post('/v1/events')
+        .set(...party.auth)
+        .send(party.event(type, body));
       if (response.status === 201) accepted++;
       else if (response.status === 422 || response.status === 403) {
         refused++;
         refusals.set(response.body.error.code, (refusals.get(response.body.error.code) ?? 0) + 1);
-      }
-      else throw new Error(`${type}: unexpected ${response.status} ${JSON.stringify(response.body)}`);
+      } else throw new Error(`${type}: unexpected ${response.status} ${JSON.stringify(response.body)}`);
       return response;
     }
 
@@ -85,7 +87,11 @@ describe('rebuild', () => {
       return rows.map((r: { code: string }) => r.code);
     }
     const loose = (gln: string, limit: number, extra = '') =>
-      codes(`SELECT code FROM item WHERE custodian = $1 AND status = 'active' AND parent IS NULL ${extra}`, [gln], limit);
+      codes(
+        `SELECT code FROM item WHERE custodian = $1 AND status = 'active' AND parent IS NULL ${extra}`,
+        [gln],
+        limit,
+      );
 
     for (let step = 0; step < STEPS; step++) {
       const roll = random.next();
@@ -113,7 +119,9 @@ describe('rebuild', () => {
         const asReturn = random.next() < 0.2;
         let recipient = random.pick(others).gln;
         if (asReturn) {
-          const { rows } = await db.query('SELECT seller FROM item WHERE code = $1', [items[0]]);
+          const { rows } = await db.query('SELECT sellers[cardinality(sellers)] AS seller FROM item WHERE code = $1', [
+            items[0],
+          ]);
           if (!rows[0]?.seller) continue;
           recipient = rows[0].seller;
         }
@@ -159,7 +167,12 @@ describe('rebuild', () => {
         if (items.length > 0) {
           await post(regulator, 'illegitimate', {
             items,
-            report: { reportType: 'initial', classification: 'counterfeit', description: 'fake', contact: { name: 'FDA' } },
+            report: {
+              reportType: 'initial',
+              classification: 'counterfeit',
+              description: 'fake',
+              contact: { name: 'FDA' },
+            },
           });
         }
       } else if (roll < 0.94) {
@@ -167,12 +180,21 @@ describe('rebuild', () => {
         const { rows } = await db.query('SELECT lot, recalled FROM lot WHERE gtin = $1 ORDER BY lot', [gtins.get(m)]);
         if (rows.length === 0) continue;
         const lot = random.pick(rows as { lot: string; recalled: boolean }[]);
-        await post(m, lot.recalled ? 'recall-lift' : 'recall', { gtin: gtins.get(m)!, lots: [lot.lot], reason: 'test' });
+        await post(m, lot.recalled ? 'recall-lift' : 'recall', {
+          gtin: gtins.get(m)!,
+          lots: [lot.lot],
+          reason: 'test',
+        });
       } else {
         // Deliberately wrong: ship what someone else holds, or dispense as a distributor.
         const items = await codes(`SELECT code FROM item WHERE custodian <> $1`, [party.gln], 1);
         if (items.length > 0) {
-          await post(party, 'ship', { shipmentId: `X-${++shipmentNo}`, recipient: random.pick(custodians).gln, items, transaction });
+          await post(party, 'ship', {
+            shipmentId: `X-${++shipmentNo}`,
+            recipient: random.pick(custodians).gln,
+            items,
+            transaction,
+          });
         }
       }
     }

@@ -156,11 +156,11 @@ describe('bulk supply-chain intake', () => {
     );
     expect(await logSize(t)).toBe(before + 10_000);
     const held = await db.query(
-      `SELECT custodian, status, seller, transfers, count(*)::int AS n FROM item WHERE gtin = $1
-        GROUP BY custodian, status, seller, transfers`,
+      `SELECT custodian, status, sellers, transfers, count(*)::int AS n FROM item WHERE gtin = $1
+        GROUP BY custodian, status, sellers, transfers`,
       [gtin],
     );
-    expect(held.rows).toEqual([{ custodian: d.gln, status: 'active', seller: m.gln, transfers: 1, n: 5_000 }]);
+    expect(held.rows).toEqual([{ custodian: d.gln, status: 'active', sellers: [m.gln], transfers: 1, n: 5_000 }]);
     const shipments = await db.query(
       `SELECT status, count(*)::int AS n FROM shipment WHERE shipper = $1 AND shipment_id LIKE 'B1-%' GROUP BY status`,
       [m.gln],
