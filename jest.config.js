@@ -1,7 +1,7 @@
 /**
  * Jest runs TypeScript through SWC (type-checking is `npm run typecheck`).
- * Two projects: `unit` (pure libraries, no database) and `db` (service, repository and HTTP tests on a real
- * embedded PostgreSQL started once by the global setup).
+ * Two projects: `unit` (pure libraries, no database) and `db` (service, repository, HTTP and browser tests on a
+ * real embedded PostgreSQL started once by the global setup).
  */
 const swc = [
   '@swc/jest',
@@ -32,7 +32,12 @@ module.exports = {
     {
       ...common,
       displayName: 'db',
-      testMatch: ['<rootDir>/test/integration/**/*.spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testMatch: [
+        '<rootDir>/test/integration/**/*.spec.ts',
+        '<rootDir>/test/e2e/**/*.e2e-spec.ts',
+        // Browser tests (playwright-core + Debian's chromium) drive the pages of an app on the same PostgreSQL.
+        '<rootDir>/test/browser/**/*.browser-spec.ts',
+      ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -19,6 +19,7 @@ import { DistributorsModule } from './distributors/distributors.module';
 import { DispensersModule } from './dispensers/dispensers.module';
 import { VerificationModule } from './verification/verification.module';
 import { ReportsModule } from './reports/reports.module';
+import { WebModule } from './web/web.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -62,6 +63,7 @@ export class AppModule {
         VerificationModule,
         ReportsModule,
         HealthModule,
+        WebModule,
       ],
       providers: [
         {

@@ -1,0 +1,340 @@
+/**
+ * /app/log: the public log explorer. Shows the latest signed checkpoint (checked here against the pinned log key),
+ * the tree size over time as this browser saw it, and the consistency of every new checkpoint with the last one
+ * this browser trusted. A fork raises an alarm that stays until someone looks at it.
+ */
+import { keyIdHex, parseNote } from '../../../src/checkpoint';
+import { base64ToBytes } from '../../../src/signing/bytes';
+import { getJson, getText } from '../common/api';
+import { byId, fill, h } from '../common/dom';
+import { formatCount, formatDateTime, formatTime, toHex } from '../common/format';
+import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
+import { sizeChart, SizePoint } from './chart';
+import type { CheckpointProblem } from '../../../src/bundle/monitor';
+import { compare, openServed, Seen, Step } from './monitor';
+
+const POLL_MS = 5_000;
+const STORE = {
+  trusted: 'rxledger.log.trusted',
+  sizes: 'rxledger.log.sizes',
+  checks: 'rxledger.log.checks',
+  alarm: 'rxledger.log.alarm',
+};
+const KEEP_SIZES = 2_000;
+const KEEP_CHECKS = 50;
+
+interface Check {
+  at: string;
+  kind: 'first' | 'grown' | 'alarm';
+  problem?: CheckpointProblem;
+  from: number | null;
+  to: number | null;
+  proofHashes: number;
+  message?: string;
+}
+
+type Alarm = Extract<Step, { kind: 'alarm' }> & { at: string };
+
+const ALARM_TITLES: Record<CheckpointProblem, string> = {
+  fork: 'Fork detected: this log has shown two different histories',
+  rollback: 'Rollback: the log signed a smaller tree after a larger one',
+  'bad-proof': 'The log could not prove that its new checkpoint extends the one this browser trusted',
+  'bad-signature': 'A checkpoint the pinned log key did not sign',
+};
+
+const load = <T>(key: string, fallback: T): T => {
+  try {
+    return (JSON.parse(localStorage.getItem(key) ?? 'null') as T) ?? fallback;
+  } catch {
+    return fallback;
+  }
+};
+const save = (key: string, value: unknown) => localStorage.setItem(key, JSON.stringify(value));
+
+let key: LogKey | null = null;
+let latest: { seen: Seen | null; step: Step | null; error: string | null; checkedAt: string | null } = {
+  seen: null,
+  step: null,
+  error: null,
+  checkedAt: null,
+};
+let busy = false;
+
+async function refresh(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  const button = byId<HTMLButtonElement>('check-now');
+  button.disabled = true;
+  try {
+    key ??= await loadLogKey();
+    const note = await getText('/v1/log/checkpoint');
+    const trusted = load<Seen | null>(STORE.trusted, null);
+    let seen: Seen | null = null;
+    let signatureError: string | null = null;
+    try {
+      seen = openServed(note, key.verifier);
+    } catch (error) {
+      signatureError = `the served checkpoint does not verify with the pinned key: ${(error as Error).message}`;
+    }
+    const step =
+      seen || trusted
+        ? await compare(trusted, note, key.verifier, (from, to) =>
+            getJson<{ from: number; to: number; hashes: string[] }>(`/v1/log/proof/consistency?from=${from}&to=${to}`),
+          )
+        : null;
+    if (step) record(step);
+    latest = { seen, step, error: signatureError, checkedAt: new Date().toISOString() };
+  } catch (error) {
+    latest = { ...latest, error: (error as Error).message, checkedAt: new Date().toISOString() };
+  } finally {
+    busy = false;
+    button.disabled = false;
+    render();
+  }
+}
+
+/** Keeps what a step teaches: the new trusted tree, a point on the chart, a line in the checks, or the alarm. */
+function record(step: Step): void {
+  const now = new Date().toISOString();
+  if (step.kind === 'same') return;
+  const checks = load<Check[]>(STORE.checks, []);
+  checks.unshift({
+    at: now,
+    kind: step.kind,
+    from: step.kind === 'first' ? null : step.trusted.size,
+    to: step.offered.size,
+    proofHashes: step.kind === 'first' ? 0 : step.proof.length,
+    ...(step.kind === 'alarm' ? { problem: step.problem, message: step.message } : {}),
+  });
+  save(STORE.checks, checks.slice(0, KEEP_CHECKS));
+  if (step.kind === 'alarm') {
+    save(STORE.alarm, { ...step, at: now } satisfies Alarm);
+    return;
+  }
+  save(STORE.trusted, step.offered);
+  const sizes = load<SizePoint[]>(STORE.sizes, []);
+  sizes.push({ t: Date.now(), size: step.offered.size });
+  save(STORE.sizes, sizes.slice(-KEEP_SIZES));
+}
+
+function render(): void {
+  renderAlarm();
+  renderCheckpoint();
+  renderChart();
+  renderChecks();
+  renderKey();
+  fill(
+    byId('status'),
+    latest.checkedAt
+      ? `Last checked ${formatTime(latest.checkedAt)}; checking every ${POLL_MS / 1000}\u00a0s while this page is open.`
+      : 'Checking…',
+  );
+}
+
+function renderAlarm(): void {
+  const alarm = load<Alarm | null>(STORE.alarm, null);
+  const box = byId('alarm');
+  box.hidden = !alarm;
+  if (!alarm) return fill(box);
+  box.dataset.problem = alarm.problem;
+  const served =
+    alarm.offered.size === null ? 'an unreadable checkpoint' : `checkpoint ${formatCount(alarm.offered.size)}`;
+  fill(
+    box,
+    h('h2', null, `⚠ ${ALARM_TITLES[alarm.problem]}`),
+    h(
+      'p',
+      null,
+      `On ${formatDateTime(alarm.at)} the log served ${served}; this browser had verified checkpoint ${formatCount(alarm.trusted.size)} on ${formatDateTime(alarm.trusted.at)}. ${sentenceOf(alarm.message)}`,
+    ),
+    h(
+      'p',
+      null,
+      alarm.problem === 'bad-signature'
+        ? 'Either the log changed its key without notice or someone else answered for it. Keep the evidence below and report it to the network operator.'
+        : 'Both checkpoints carry valid signatures of the log key: the log operator has signed trees that cannot both be true. Keep the evidence below and report it to the network operator and your regulator.',
+    ),
+    h(
+      'details',
+      null,
+      h('summary', null, 'Evidence (both checkpoints as served, and the proof)'),
+      h('h3', null, `Checkpoint ${alarm.trusted.size} (trusted)`),
+      h('pre', { class: 'note' }, alarm.trusted.note),
+      h('h3', null, `${served[0].toUpperCase()}${served.slice(1)} (served later)`),
+      h('pre', { class: 'note' }, alarm.offered.note),
+      h('h3', null, 'Consistency proof served'),
+      h('pre', { class: 'note' }, alarm.proof.length ? alarm.proof.join('\n') : '(none needed for these sizes)'),
+    ),
+    h('button', { type: 'button', id: 'forget' }, 'Forget what this browser saw'),
+  );
+  box.querySelector('#forget')!.addEventListener('click', () => {
+    if (!confirm('Forget every checkpoint this browser saw, and the alarm? Do this only after reporting it.')) return;
+    for (const name of Object.values(STORE)) localStorage.removeItem(name);
+    void refresh();
+  });
+}
+
+function renderCheckpoint(): void {
+  const panel = byId('checkpoint');
+  const seen = latest.seen;
+  if (!seen) {
+    fill(
+      panel,
+      h('h2', null, 'Latest checkpoint'),
+      latest.error
+        ? h('p', { class: 'error', role: 'alert' }, sentenceOf(latest.error))
+        : h('p', { class: 'muted' }, 'Loading…'),
+    );
+    return;
+  }
+  const note = parseNote(seen.note);
+  const signer = note.signatures[0];
+  fill(
+    panel,
+    h('h2', null, 'Latest checkpoint'),
+    h(
+      'p',
+      { class: 'big-number' },
+      h('span', { id: 'tree-size' }, formatCount(seen.size)),
+      h('span', { class: 'unit' }, seen.size === 1 ? ' entry' : ' entries'),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('Origin', note.text.split('\n')[0], 'full'),
+      fact('Signed by key', signer ? keyIdHex(signer.keyId) : '—'),
+      fact('Fetched', formatDateTime(latest.checkedAt ?? seen.at)),
+      fact('Root hash (hex)', toHex(base64ToBytes(seen.root)), 'full', true),
+    ),
+    h(
+      'p',
+      { class: 'evidence evidence--ok', 'data-state': 'ok' },
+      '✓ Signature verified in this browser with the pinned log key.',
+    ),
+    latest.step?.kind === 'alarm'
+      ? h(
+          'p',
+          { class: 'evidence evidence--failed', 'data-state': 'fork' },
+          `✕ Not consistent with checkpoint ${formatCount(latest.step.trusted.size)}, which this browser trusted: see the alarm above.`,
+        )
+      : null,
+    latest.error ? h('p', { class: 'error', role: 'alert' }, sentenceOf(latest.error)) : null,
+    h('details', null, h('summary', null, 'The signed note as served'), h('pre', { class: 'note' }, seen.note)),
+  );
+}
+
+function renderChart(): void {
+  const box = byId('chart');
+  const sizes = load<SizePoint[]>(STORE.sizes, []);
+  fill(box, sizeChart(sizes, box.clientWidth || 600));
+  fill(
+    byId('chart-caption'),
+    sizes.length
+      ? `${sizes.length} checkpoint${sizes.length === 1 ? '' : 's'} seen by this browser since ${formatDateTime(sizes[0].t)}.`
+      : '',
+  );
+}
+
+const CHECK_CHIPS: Record<CheckpointProblem, string> = {
+  fork: '✕ Fork',
+  rollback: '✕ Rollback',
+  'bad-proof': '✕ No proof',
+  'bad-signature': '✕ Bad signature',
+};
+
+function renderChecks(): void {
+  const checks = load<Check[]>(STORE.checks, []);
+  fill(
+    byId('checks'),
+    ...checks.map((check) => {
+      const bad = check.kind === 'alarm';
+      return h(
+        'li',
+        { class: `check check--${bad ? 'alarm' : 'ok'}`, 'data-problem': check.problem },
+        h('span', { class: `chip chip--${bad ? 'red' : 'green'}` }, bad ? CHECK_CHIPS[check.problem!] : '✓ Consistent'),
+        ' ',
+        h('span', { class: 'check-what' }, describeCheck(check)),
+        h('span', { class: 'check-when' }, formatTime(check.at)),
+      );
+    }),
+  );
+  byId('checks-empty').hidden = checks.length > 0;
+}
+
+function describeCheck(check: Check): string {
+  const size = (n: number | null) => (n === null ? '?' : formatCount(n));
+  switch (check.kind) {
+    case 'first':
+      return `First checkpoint seen: ${size(check.to)} entries (trusted from now on)`;
+    case 'grown':
+      return `${size(check.from)} → ${size(check.to)}: the new tree contains the old (proof of ${check.proofHashes} hashes, checked here)`;
+    default:
+      return `${size(check.from)} → ${size(check.to)}: ${check.message ?? check.problem}`;
+  }
+}
+
+function renderKey(): void {
+  const panel = byId('vkey');
+  if (!key)
+    return fill(panel, h('p', { class: 'muted' }, latest.error ? 'The log key could not be loaded.' : 'Loading…'));
+  const { name, keyId } = describeKey(key.pinned.vkey);
+  fill(
+    panel,
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('Name', name, 'full'),
+      fact('Key ID', keyId),
+      fact('Pinned', formatDateTime(key.pinned.pinnedAt)),
+    ),
+    h('code', { class: 'vkey', id: 'vkey-text' }, key.pinned.vkey),
+    key.changed
+      ? h(
+          'div',
+          { class: 'alarm', role: 'alert' },
+          h('strong', null, 'The server now serves a different key: '),
+          h('code', { class: 'vkey' }, key.served!),
+          'Checkpoints signed by it will not verify here. Pin it only if the operator announced a key change.',
+          h('button', { type: 'button', id: 'repin' }, 'Pin the new key'),
+        )
+      : h(
+          'p',
+          { class: 'muted' },
+          'Pinned in this browser the first time it loaded a page of this log; every checkpoint is checked against it.',
+        ),
+  );
+  panel.querySelector('#repin')?.addEventListener('click', () => {
+    pin(key!.served!);
+    location.reload();
+  });
+}
+
+function fact(term: string, value: string, modifier = '', code = false): HTMLElement {
+  return h(
+    'div',
+    { class: `fact ${modifier ? `fact--${modifier}` : ''}` },
+    h('dt', null, term),
+    h('dd', null, code ? h('code', { class: 'vkey' }, value) : value),
+  );
+}
+
+function sentenceOf(text: string): string {
+  return text ? text[0].toUpperCase() + text.slice(1) + (text.endsWith('.') ? '' : '.') : text;
+}
+
+function main(): void {
+  byId('check-now').addEventListener('click', () => void refresh());
+  let timer = window.setInterval(() => void refresh(), POLL_MS);
+  document.addEventListener('visibilitychange', () => {
+    window.clearInterval(timer);
+    if (document.visibilityState === 'visible') {
+      void refresh();
+      timer = window.setInterval(() => void refresh(), POLL_MS);
+    }
+  });
+  new ResizeObserver(() => renderChart()).observe(byId('chart'));
+  render();
+  void refresh();
+}
+
+main();

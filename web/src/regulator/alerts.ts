@@ -1,0 +1,183 @@
+/** The alert list: custody alerts (every party's) and suspicious verifications, filtered by kind, status and text. */
+import { ApiOptions, getJson } from '../common/api';
+import { fill, h } from '../common/dom';
+import { formatCount, formatDateTime } from '../common/format';
+import { REASON_TITLES } from '../common/reasons';
+import type { Names } from './report';
+
+interface CustodyAlert {
+  openedIndex: number;
+  seq: number;
+  kind: 'discrepancy' | 'quarantine' | 'illegitimate' | 'recall';
+  status: 'open' | 'closed';
+  gtin: string | null;
+  lot: string | null;
+  items: string[];
+  parties: string[];
+  details: Record<string, unknown>;
+  openedAt: string;
+  closedAt: string | null;
+}
+
+interface SuspiciousVerification {
+  id: string;
+  at: string;
+  requester: string;
+  code: string | null;
+  gtin: string | null;
+  request: Record<string, unknown>;
+  reasons: string[];
+}
+
+export type AlertRow =
+  | { source: 'custody'; alert: CustodyAlert; text: string }
+  | { source: 'verification'; record: SuspiciousVerification; text: string };
+
+export interface AlertFilter {
+  kind: string;
+  status: 'open' | 'closed';
+}
+
+/** The pharmacist's words, except where "you" would be the regulator reading the list. */
+const VERIFICATION_REASONS = { ...REASON_TITLES, CUSTODY_MISMATCH: 'Not held by the party that asked' };
+
+const KIND_LABELS: Record<string, string> = {
+  quarantine: 'Quarantine',
+  illegitimate: 'Illegitimate product',
+  discrepancy: 'Shipment discrepancy',
+  recall: 'Recall',
+  verification: 'Suspicious verification',
+};
+
+export async function loadAlerts(filter: AlertFilter, options: ApiOptions, names: Names): Promise<AlertRow[]> {
+  const custody =
+    filter.kind === 'verification'
+      ? Promise.resolve([] as CustodyAlert[])
+      : getJson<CustodyAlert[]>(
+          `/app/alerts?status=${filter.status}&limit=500${filter.kind ? `&kind=${filter.kind}` : ''}`,
+          options,
+        );
+  // Suspicious verifications are events, not investigations: they are listed with the open alerts.
+  const verifications =
+    filter.status === 'open' && (filter.kind === '' || filter.kind === 'verification')
+      ? getJson<SuspiciousVerification[]>('/v1/verify/alerts?limit=200', options)
+      : Promise.resolve([] as SuspiciousVerification[]);
+  const [alerts, records] = await Promise.all([custody, verifications]);
+  const nameText = (glns: string[]) => glns.map((g) => `${g} ${names.get(g) ?? ''}`).join(' ');
+  const rows: AlertRow[] = [
+    ...alerts.map((alert) => ({
+      source: 'custody' as const,
+      alert,
+      text: `${JSON.stringify(alert)} ${nameText(alert.parties)} ${KIND_LABELS[alert.kind]}`.toLowerCase(),
+    })),
+    ...records.map((record) => ({
+      source: 'verification' as const,
+      record,
+      text: `${JSON.stringify(record)} ${nameText([record.requester])} suspicious verification`.toLowerCase(),
+    })),
+  ];
+  return rows.sort((a, b) => Date.parse(timeOf(b)) - Date.parse(timeOf(a)));
+}
+
+const timeOf = (row: AlertRow) => (row.source === 'custody' ? row.alert.openedAt : row.record.at);
+
+export function renderAlerts(
+  list: HTMLElement,
+  count: HTMLElement,
+  rows: AlertRow[],
+  search: string,
+  names: Names,
+  onReport: (
+    scope: { kind: 'lot'; gtin: string; lot: string } | { kind: 'serial'; gtin: string; serial: string },
+  ) => void,
+): void {
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = rows.filter((row) => words.every((w) => row.text.includes(w)));
+  fill(count, `${formatCount(shown.length)} of ${formatCount(rows.length)} alert${rows.length === 1 ? '' : 's'}`);
+  const name = (gln: string) => names.get(gln) ?? `GLN ${gln}`;
+  fill(
+    list,
+    ...shown.map((row) => {
+      if (row.source === 'verification') {
+        const r = row.record;
+        const serial = (r.request.serial as string | undefined) ?? r.code?.replace(/^.*\(21\)/, '');
+        const asked = r.code ?? (r.request.code as string | undefined) ?? `GTIN ${r.gtin ?? '?'}`;
+        const button =
+          r.gtin && serial
+            ? reportButton(`Report on serial ${serial}`, () => onReport({ kind: 'serial', gtin: r.gtin!, serial }))
+            : null;
+        return h(
+          'li',
+          { class: 'alert-item', 'data-kind': 'verification' },
+          h(
+            'div',
+            { class: 'alert-head' },
+            h('span', { class: 'chip chip--amber' }, KIND_LABELS.verification),
+            h('span', { class: 'muted' }, formatDateTime(r.at)),
+          ),
+          h('p', { class: 'alert-what' }, asked),
+          h(
+            'p',
+            null,
+            `${r.reasons.map((code) => (VERIFICATION_REASONS as Record<string, string>)[code] ?? code).join(', ')} · asked by ${name(r.requester)}`,
+          ),
+          button,
+        );
+      }
+      const a = row.alert;
+      const details = a.details;
+      const reason =
+        a.kind === 'illegitimate'
+          ? [
+              (details.report as Record<string, unknown>)?.classification,
+              (details.report as Record<string, unknown>)?.description,
+            ]
+              .filter(Boolean)
+              .join(': ')
+          : a.kind === 'discrepancy'
+            ? `shipment ${String(details.shipmentId)} from ${name(String(details.shipper))} to ${name(String(details.recipient))}: ${lengthOf(details.missing)} missing, ${lengthOf(details.extra)} extra`
+            : String(details.reason ?? '');
+      const what = [
+        a.gtin && `GTIN ${a.gtin}`,
+        a.lot && `lot ${a.lot}`,
+        a.items.length ? `${formatCount(a.items.length)} unit${a.items.length === 1 ? '' : 's'}` : null,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      const button =
+        a.gtin && a.lot
+          ? reportButton(`Report on lot ${a.lot}`, () => onReport({ kind: 'lot', gtin: a.gtin!, lot: a.lot! }))
+          : null;
+      return h(
+        'li',
+        { class: 'alert-item', 'data-kind': a.kind },
+        h(
+          'div',
+          { class: 'alert-head' },
+          h(
+            'span',
+            { class: `chip chip--${a.kind === 'discrepancy' || a.kind === 'recall' ? 'amber' : 'red'}` },
+            KIND_LABELS[a.kind],
+          ),
+          h(
+            'span',
+            { class: 'muted' },
+            `${a.status === 'open' ? 'opened' : 'closed'} ${formatDateTime(a.status === 'open' ? a.openedAt : (a.closedAt ?? a.openedAt))}`,
+          ),
+        ),
+        h('p', { class: 'alert-what' }, what || '—'),
+        reason ? h('p', null, reason) : null,
+        h('p', { class: 'muted' }, `Parties: ${a.parties.map(name).join(', ')}`),
+        button,
+      );
+    }),
+  );
+}
+
+const lengthOf = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+
+function reportButton(label: string, onClick: () => void): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'secondary small' }, label);
+  button.addEventListener('click', onClick);
+  return button;
+}
