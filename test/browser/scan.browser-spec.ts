@@ -274,8 +274,12 @@ describe('pharmacist: scan and verify (/app/scan)', () => {
     const trivial: number[] = [];
     for (let i = 0; i < SCANS; i++) {
       const before = await latestScan();
+      // One key at a time, each handled before the next is sent, as a scanner's keystrokes arrive a few ms apart
+      // (scannerTypes delivers a whole burst at once: the page then works through ~80 queued key events after the
+      // Enter's timestamp, which no scanner does). Expiry last, so that no prefix of the code is a whole code.
+      await page.keyboard.type(`]d201${gtin}21${i % 2 ? 'A1' : 'A2'}${GS}10LOT-A${GS}17291231`);
       const started = performance.now();
-      await scannerTypes(page, code(i % 2 ? 'A1' : 'A2', 'LOT-A', '291231'));
+      await page.keyboard.press('Enter');
       await page.waitForSelector(`#card[data-scan="${before + 1}"].card--green`);
       outside.push(performance.now() - started);
       // Baseline in the same run: the page's round trip to the cheapest endpoint of the same server.
@@ -295,11 +299,12 @@ describe('pharmacist: scan and verify (/app/scan)', () => {
     const result = {
       scans: SCANS,
       inPage: summary(inPage),
+      inputDelay: summary(await measures('scan-input-delay')),
       request: summary(await measures('scan-request')),
       evidenceCheck: summary(await measures('scan-evidence-check')),
       render: summary(await measures('scan-render')),
       trivialRoundTrip: summary(trivial),
-      /** From sending the first keystroke of the burst to seeing the card, from the test process (CDP round trips). */
+      /** From sending the Enter to seeing the card, from the test process (adds CDP round trips). */
       seenFromTest: summary(outside),
       at: new Date().toISOString(),
     };
@@ -307,10 +312,10 @@ describe('pharmacist: scan and verify (/app/scan)', () => {
     writeFileSync(`${ARTIFACTS}/scan-to-card.json`, JSON.stringify(result, null, 2) + '\n');
     console.log(
       `scan-to-card over ${SCANS} scans: p50 ${result.inPage.p50} ms, p95 ${result.inPage.p95} ms in the page ` +
-        `(of which the request p50 ${result.request.p50} ms, the evidence check p50 ${result.evidenceCheck.p50} ms, ` +
+        `(of which the input delay p50 ${result.inputDelay.p50} ms, the request p50 ${result.request.p50} ms, the evidence check p50 ${result.evidenceCheck.p50} ms, ` +
         `rendering to the painted frame p50 ${result.render.p50} ms; same-run baseline: GET /v1/health/live from the page ` +
         `p50 ${result.trivialRoundTrip.p50} ms; ` +
-        `first keystroke to card seen from the test through CDP: p50 ${result.seenFromTest.p50} ms, p95 ${result.seenFromTest.p95} ms); ${ARTIFACTS}/scan-to-card.json`,
+        `Enter to card seen from the test through CDP: p50 ${result.seenFromTest.p50} ms, p95 ${result.seenFromTest.p95} ms); ${ARTIFACTS}/scan-to-card.json`,
     );
     expect(inPage).toHaveLength(SCANS);
     // The goal is 100 ms; this machine is shared and noisy, so the test fails only far beyond it.
