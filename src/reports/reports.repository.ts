@@ -56,6 +56,25 @@ export interface EventInfo {
   note: string | null;
 }
 
+export interface UnitLine {
+  code: string;
+  gtin: string;
+  serial: string;
+  lot: string;
+  expiry: string;
+  /** Log indexes of its events in the report, in log order. */
+  history: number[];
+}
+
+export interface ProductLine {
+  gtin: string;
+  name: string;
+  strength: string;
+  dosage_form: string;
+  container_size: string;
+  ndc: string | null;
+}
+
 export interface ScopeProduct {
   gtin: string;
   name: string;
@@ -621,21 +640,32 @@ export class ReportSnapshot {
     await this.client.query('ANALYZE rpt_event_info');
   }
 
-  /** Rows of the CSV (see CSV_COLUMNS), one per unit per event, by unit code then log order. Needs describeEvents. */
-  csvRows(batch: number): AsyncGenerator<unknown[][]> {
-    return this.stream<unknown[]>(
-      `SELECT p.name, p.strength, p.dosage_form, p.container_size, p.ndc, i.gtin, i.serial, i.lot,
-              to_char(i.expiry, 'YYYY-MM-DD'), e.event_type, e.idx, e.event_time, e.accepted_at, e.actor, e.actor_name,
-              e.seller_gln, e.seller_name, e.seller_address, e.buyer_gln, e.buyer_name, e.buyer_address,
-              e.transaction_date, e.shipment_date, e.purchase_order, e.invoice, e.shipment_id, e.shipment_reason
-         FROM rpt_item r
-         JOIN item i ON i.code = r.code
-         JOIN product p ON p.gtin = i.gtin
-         CROSS JOIN LATERAL unnest(i.history) WITH ORDINALITY u(idx, n)
-         JOIN rpt_event_info e ON e.idx = u.idx
-        ORDER BY r.code, u.n`,
-      [],
-      batch,
+  /**
+   * The next `limit` units in scope after `after` (keyset pagination on the unit code, so that other queries can run
+   * on this connection between pages), each with the log indexes of its events in the report, in log order.
+   */
+  async unitsPage(after: string, limit: number, treeSize: number, complete: boolean): Promise<UnitLine[]> {
+    const kept = complete ? 'u.h < $3' : 'EXISTS (SELECT 1 FROM rpt_event r WHERE r.idx = u.h)';
+    const rows = await this.query<Omit<UnitLine, 'history'> & { history: string }>(
+      `SELECT r.code, i.gtin::text AS gtin, i.serial, i.lot, to_char(i.expiry, 'YYYY-MM-DD') AS expiry,
+              array_to_string(ARRAY(SELECT u.h FROM unnest(i.history) WITH ORDINALITY u(h, n) WHERE ${kept}
+                                    ORDER BY u.n), ',') AS history
+         FROM rpt_item r JOIN item i ON i.code = r.code
+        WHERE r.code > $1 ORDER BY r.code LIMIT $2`,
+      complete ? [after, limit, treeSize] : [after, limit],
+    );
+    return rows.map((r) => ({ ...r, history: r.history === '' ? [] : r.history.split(',').map(Number) }));
+  }
+
+  /** Facts of these events in scope (see describeEvents). */
+  async eventInfosOf(indexes: number[]): Promise<EventInfo[]> {
+    return this.query<EventInfo>('SELECT * FROM rpt_event_info WHERE idx = ANY($1::bigint[])', [indexes]);
+  }
+
+  async productsOf(gtins: string[]): Promise<ProductLine[]> {
+    return this.query<ProductLine>(
+      `SELECT gtin::text AS gtin, name, strength, dosage_form, container_size, ndc FROM product WHERE gtin = ANY($1)`,
+      [gtins],
     );
   }
 

@@ -143,7 +143,7 @@ export class ReportsService {
       case 'bundle':
         return writeBundle(snapshot, context, this.tree, sink);
       case 'csv':
-        return writeCsv(snapshot, sink);
+        return writeCsv(snapshot, context, sink);
       case 'epcis':
         return writeEpcis(snapshot, context, sink);
       case 'pdf':

@@ -106,6 +106,7 @@ describe('provenance reports after a whole journey', () => {
   let d: TestParty;
   let p: TestParty;
   let r: TestParty;
+  let other: TestParty;
   let stranger: TestManufacturer;
   let gtin: string;
   let strangerGtin: string;
@@ -183,6 +184,11 @@ describe('provenance reports after a whole journey', () => {
     expect(check.body.data).toEqual({ verified: true });
     await accept(t, d, 'ship', { shipmentId: 'D-78', recipient: p.gln, items: [all[10]], transaction });
     await accept(t, p, 'receive', { shipper: d.gln, shipmentId: 'D-78', items: [all[10]] });
+
+    // A pharmacy whose name needs quoting in CSV and has a character no standard PDF font can show.
+    other = await newParty(t, 'dispenser', 'Apotheke "Zur Linde", Köln → Süd');
+    await accept(t, d, 'ship', { shipmentId: 'D-80', recipient: other.gln, items: [cases[3]], transaction });
+    await accept(t, other, 'receive', { shipper: d.gln, shipmentId: 'D-80', items: [cases[3]] });
 
     // A shipment that arrives short: an open discrepancy.
     await accept(t, d, 'ship', { shipmentId: 'D-79', recipient: p.gln, items: [cases[1], cases[2]], transaction });
@@ -536,6 +542,11 @@ describe('provenance reports after a whole journey', () => {
       });
       expect(shipped!.ndc).toMatch(/^\d{10}$/);
       expect(Date.parse(shipped!.event_time)).toBeLessThanOrEqual(Date.parse(shipped!.accepted_at) + 1000);
+      expect(rows.find((row) => row.shipment_id === 'D-80' && row.event_type === 'receive')).toMatchObject({
+        buyer_gln: other.gln,
+        buyer_name: 'Apotheke "Zur Linde", Köln → Süd',
+        actor_name: 'Apotheke "Zur Linde", Köln → Süd',
+      });
       expect(rows.find((row) => row.shipment_id === 'RET-1' && row.event_type === 'receive')).toMatchObject({
         seller_gln: p.gln,
         buyer_gln: d.gln,

@@ -5,8 +5,8 @@ import { ReportSink } from '../report-sink';
 import { BatchSize, EventRow, ReportSnapshot } from '../reports.repository';
 
 /** About this many bytes of event JSON per cursor read: events range from 300 bytes to several megabytes. */
-const EVENT_BATCH_BYTES = 4 * 1024 * 1024;
-const ITEM_BATCH = 2000;
+const EVENT_BATCH_BYTES = 1024 * 1024;
+const ITEM_BATCH = 1000;
 
 /** Batch sizes that keep roughly `targetBytes` of event text in memory per read. */
 export function eventBatches(targetBytes = EVENT_BATCH_BYTES, min = 8, max = 2000): BatchSize<EventRow> {
@@ -44,9 +44,7 @@ export async function writeBundle(
   await sink.write('\n],\n"items":[');
   let items = 0;
   for await (const rows of snapshot.itemsJson(size, context.completeHistories, ITEM_BATCH)) {
-    let text = '';
-    for (const [json] of rows) text += (items++ === 0 ? '\n' : ',\n') + json;
-    await sink.write(text);
+    for (const [json] of rows) await sink.write((items++ === 0 ? '\n' : ',\n') + json);
   }
   const summary = { events, items, registryEvents };
   await sink.write(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
