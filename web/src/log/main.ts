@@ -1,8 +1,10 @@
 /**
  * /app/log: the public log explorer. Shows the latest signed checkpoint (checked here against the pinned log key),
  * the tree size over time as this browser saw it, and the consistency of every new checkpoint with the last one
- * this browser trusted. A fork raises an alarm that stays until someone looks at it.
+ * this browser trusted (src/bundle/monitor.ts). A fork, a rollback, a proof that proves nothing or a checkpoint the
+ * pinned key did not sign raises an alarm that stays until someone dismisses it.
  */
+import type { CheckpointProblem } from '../../../src/bundle/monitor';
 import { keyIdHex, parseNote } from '../../../src/checkpoint';
 import { base64ToBytes } from '../../../src/signing/bytes';
 import { getJson, getText } from '../common/api';
@@ -10,7 +12,6 @@ import { byId, fill, h } from '../common/dom';
 import { formatCount, formatDateTime, formatTime, toHex } from '../common/format';
 import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
 import { sizeChart, SizePoint } from './chart';
-import type { CheckpointProblem } from '../../../src/bundle/monitor';
 import { compare, openServed, Seen, Step } from './monitor';
 
 const POLL_MS = 5_000;
