@@ -51,6 +51,8 @@ export async function writeBundle(
   return summary;
 }
 
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 async function writeEvents(
   batches: AsyncGenerator<EventRow[]>,
   treeSize: number,
@@ -59,11 +61,13 @@ async function writeEvents(
 ): Promise<number> {
   let written = 0;
   for await (const rows of batches) {
-    // Proofs come from cached tiles: a few map lookups each once the tiles along the path are in memory.
-    const proofs = await Promise.all(rows.map(([idx]) => tree.inclusionProof(idx, treeSize)));
+    // One proof after another: the first to miss a tile reads it, the rest of the batch finds it cached (the tile
+    // cache does not merge concurrent misses, so a parallel batch would read the same tiles many times over).
+    const proofs: Uint8Array[][] = [];
+    for (const [idx] of rows) proofs.push(await tree.inclusionProof(idx, treeSize));
     for (let i = 0; i < rows.length; i++) {
       const [idx, acceptedAt, eventJson, signature] = rows[i];
-      const proof = proofs[i].map((hash) => `"${Buffer.from(hash).toString('base64')}"`).join(',');
+      const proof = proofs[i].map((hash) => `"${base64(hash)}"`).join(',');
       await sink.write(
         `${written++ === 0 ? '\n' : ',\n'}{"index":${idx},"acceptedAt":"${acceptedAt}","event":${eventJson},` +
           `"signature":"${signature.toString('base64')}","inclusionProof":[${proof}]}`,

@@ -93,6 +93,8 @@ export async function writePdf(snapshot: ReportSnapshot, context: ReportContext,
     layout.doc.once('end', resolve);
     layout.doc.once('error', reject);
   });
+  // Awaited at the end; if the client goes away first, nobody else would see a failure of PDFKit's stream.
+  finished.catch(() => undefined);
   const drain = async () => {
     while (pending.length > 0) await sink.writeBytes(pending.shift()!);
   };
