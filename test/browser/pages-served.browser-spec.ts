@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newTradingPartners } from '../support/supply-chain';
@@ -71,7 +71,8 @@ describe('pages served by the application', () => {
   });
 
   it('without a build, pages answer 503 saying how to build them (the API still works)', async () => {
-    const unbuilt = await createPagesApp({}, mkdtempSync(join(tmpdir(), 'rxledger-no-web-')));
+    const empty = mkdtempSync(join(tmpdir(), 'rxledger-no-web-'));
+    const unbuilt = await createPagesApp({}, empty);
     try {
       const page = await unbuilt.http.get('/app/scan');
       expect(page.status).toBe(503);
@@ -80,6 +81,7 @@ describe('pages served by the application', () => {
       expect((await unbuilt.http.get('/v1/health/live')).status).toBe(200);
     } finally {
       await unbuilt.close();
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@
  * listening on an ephemeral port, serving pages built from web/ for this test run.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,20 +21,16 @@ export const VIEWPORTS = {
   phone: { width: 390, height: 844 },
 } as const;
 
-let built: string | undefined;
-
 /**
- * Builds the pages once per Jest worker into a folder of its own: `npm run build` in another terminal empties
- * dist/ (nest's deleteOutDir), which must not pull the pages from under a running test.
+ * Builds the pages into a folder of their own (removed when the app closes): \`npm run build\` in another terminal
+ * empties dist/ (nest's deleteOutDir), which must not pull the pages from under a running test.
  */
 export function buildPages(): string {
-  if (built) return built;
   const dir = mkdtempSync(join(tmpdir(), 'rxledger-web-'));
   execFileSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs'), '--outdir', dir, '--quiet'], {
     cwd: ROOT,
     stdio: 'pipe',
   });
-  built = dir;
   return dir;
 }
 
@@ -68,12 +64,21 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
-/** A test app serving the pages of `webDir` (by default this worker's build). */
-export async function createPagesApp(env: Record<string, string> = {}, webDir = buildPages()): Promise<TestApp> {
+/** A test app serving the pages of \`webDir\` (by default a fresh build, removed when the app closes). */
+export async function createPagesApp(env: Record<string, string> = {}, webDir?: string): Promise<TestApp> {
+  const dir = webDir ?? buildPages();
   const previous = process.env.RXLEDGER_WEB_DIR;
-  process.env.RXLEDGER_WEB_DIR = webDir;
+  process.env.RXLEDGER_WEB_DIR = dir;
   try {
-    return await createTestApp(env);
+    const t = await createTestApp(env);
+    if (webDir) return t;
+    return {
+      ...t,
+      close: async () => {
+        await t.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   } finally {
     if (previous === undefined) delete process.env.RXLEDGER_WEB_DIR;
     else process.env.RXLEDGER_WEB_DIR = previous;

@@ -2,8 +2,9 @@
  * The scan box: what a keyboard-wedge 2D scanner types lands here, wherever the focus was.
  *
  * - Enter submits at once. Without an Enter (scanners configured with no suffix), a burst typed at scanner
- *   speed that reads as a whole product code is submitted after a short pause; a person typing by hand is never
- *   cut short, and neither is a scanner whose keystrokes arrive late on a busy computer (the code is incomplete).
+ *   speed that reads as a whole product code is submitted after a short pause. A person typing by hand is never
+ *   cut short, nor is a burst that stalls while the code is still incomplete (a stall inside the last field, when
+ *   that field has no fixed length, can still end a suffix-less scan early: the card then says what was read).
  * - GS (FNC1) arrives as the control character, as a printable spelling (`<GS>`, `^]`, `\x1d`, …: the server
  *   reads them all), or as Ctrl+] from scanners that emulate it with a key chord: that chord types a GS here.
  * - The box is cleared the moment a code is taken, so the next package can be scanned while the answer is on its
