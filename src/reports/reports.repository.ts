@@ -360,7 +360,10 @@ export class ReportSnapshot {
     return this.count('rpt_item');
   }
 
-  /** The events of the selected units: the union of their histories (container events that moved them included). */
+  /**
+   * The events of the selected units: the union of their histories (container events that moved them included).
+   * Units with no event inside the checkpoint (commissioned after it) are dropped: the report is as of the checkpoint.
+   */
   async selectHistories(treeSize: number): Promise<EventCount> {
     await this.analyze('rpt_item');
     const [row] = await this.query<{ events: number; excluded: number }>(
@@ -377,6 +380,13 @@ export class ReportSnapshot {
               (SELECT count(*) FROM counted WHERE idx >= $1)::bigint AS excluded`,
       [treeSize],
     );
+    // Counted above as left out, their events; the units themselves did not exist yet as of the checkpoint.
+    await this.client.query(
+      `DELETE FROM rpt_item r USING item i
+        WHERE r.code = i.code AND NOT EXISTS (SELECT 1 FROM unnest(i.history) h WHERE h < $1)`,
+      [treeSize],
+    );
+    await this.analyze('rpt_item');
     await this.analyze('rpt_event');
     return row;
   }

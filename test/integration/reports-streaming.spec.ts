@@ -77,11 +77,18 @@ describe('report streaming', () => {
     });
   }
 
+  /** Open transactions on the test database other than this test's own: one per running export (nothing else runs). */
   async function exportsRunning(): Promise<number> {
     const rows = await db.query(
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+      `SELECT 1 FROM pg_stat_activity
+        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`,
     );
     return rows.rowCount ?? 0;
+  }
+
+  async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   it('keeps at most four exports running; a stalled client holds its slot until it goes away', async () => {
@@ -92,22 +99,23 @@ describe('report streaming', () => {
         .set(...r.auth)
     ).body.length;
     const held = await Promise.all([1, 2, 3, 4].map(() => stalled(csvPath())));
-    for (const { response } of held) expect(response.statusCode).toBe(200);
-    // Each stalled export keeps its snapshot open, waiting for its client: nothing more is produced meanwhile.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await exportsRunning()).toBe(4);
+    try {
+      for (const { response } of held) expect(response.statusCode).toBe(200);
+      // Each stalled export keeps its snapshot open, waiting for its client: nothing more is produced meanwhile.
+      await until(async () => (await exportsRunning()) === 4);
+      expect(await exportsRunning()).toBe(4);
 
-    const fifth = await t.http
-      .get('/v1/reports/lot')
-      .query({ gtin, lot: 'BIG', format: 'csv' })
-      .set(...r.auth);
-    expect(fifth.status).toBe(503);
-    expect(fifth.body.error.code).toBe('EXPORTS_BUSY');
-    expect(fifth.headers['retry-after']).toBe('5');
-
-    for (const { request } of held) request.destroy();
-    for (let i = 0; i < 50 && (await exportsRunning()) > 0; i++)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const fifth = await t.http
+        .get('/v1/reports/lot')
+        .query({ gtin, lot: 'BIG', format: 'csv' })
+        .set(...r.auth);
+      expect(fifth.status).toBe(503);
+      expect(fifth.body.error.code).toBe('EXPORTS_BUSY');
+      expect(fifth.headers['retry-after']).toBe('5');
+    } finally {
+      for (const { request } of held) request.destroy();
+    }
+    await until(async () => (await exportsRunning()) === 0);
     expect(await exportsRunning()).toBe(0);
 
     // The slots are free again, and a reader that keeps up gets the whole report.
