@@ -113,7 +113,9 @@ export class LedgerCore1763935200000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE api_token, party_key, party, checkpoint, tree_hash, log_entry_party, log_entry, log_sequencer`);
+    await q.query(
+      `DROP TABLE api_token, party_key, party, checkpoint, tree_hash, log_entry_party, log_entry, log_sequencer`,
+    );
     await q.query(`DROP FUNCTION refuse_change()`);
   }
 }

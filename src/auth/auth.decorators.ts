@@ -15,5 +15,6 @@ export const Auth = (...roles: PartyRole[]) => applyDecorators(ApiBearerAuth(), 
 
 /** The authenticated caller. */
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, context: ExecutionContext): Principal => context.switchToHttp().getRequest<{ principal: Principal }>().principal,
+  (_: unknown, context: ExecutionContext): Principal =>
+    context.switchToHttp().getRequest<{ principal: Principal }>().principal,
 );

@@ -17,7 +17,13 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 }
 
@@ -33,7 +39,10 @@ export interface FieldViolation {
 }
 
 export class ValidationError extends AppError {
-  constructor(readonly violations: FieldViolation[], message?: string) {
+  constructor(
+    readonly violations: FieldViolation[],
+    message?: string,
+  ) {
     super(
       'VALIDATION_FAILED',
       message ?? violations.map((v) => v.message).join('; '),

@@ -19,7 +19,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.describe(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (status >= 500)
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (response.headersSent) return;
     response.status(status).json(body);
   }
@@ -49,7 +50,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
             : exception.message;
       return [status, body(code, message)];
     }
-    return [HttpStatus.INTERNAL_SERVER_ERROR, body('INTERNAL', 'internal error; the operator has the details in the log')];
+    return [
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      body('INTERNAL', 'internal error; the operator has the details in the log'),
+    ];
   }
 }
 

@@ -7,7 +7,12 @@ export function requestLogger(logger: LoggerService) {
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const entry = { method: request.method, path: request.path, status: response.statusCode, ms: Math.round(ms * 100) / 100 };
+      const entry = {
+        method: request.method,
+        path: request.path,
+        status: response.statusCode,
+        ms: Math.round(ms * 100) / 100,
+      };
       if (response.statusCode >= 500) logger.error(entry, undefined, 'HTTP');
       else logger.debug?.(entry, 'HTTP');
     });

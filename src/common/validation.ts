@@ -31,7 +31,9 @@ export function toFieldViolations(errors: ClassValidationError[], parent = ''): 
  */
 export function validatePlain<T extends object>(dto: ClassConstructor<T>, value: unknown, fieldPrefix = ''): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError([{ field: fieldPrefix || '(body)', rule: 'isObject', message: `${fieldPrefix || 'body'} must be a JSON object` }]);
+    throw new ValidationError([
+      { field: fieldPrefix || '(body)', rule: 'isObject', message: `${fieldPrefix || 'body'} must be a JSON object` },
+    ]);
   }
   const instance = plainToInstance(dto, value);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
@@ -45,7 +47,9 @@ export function validatePlain<T extends object>(dto: ClassConstructor<T>, value:
  */
 export function validateShallow<T extends object>(dto: ClassConstructor<T>, value: unknown, fieldPrefix = ''): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError([{ field: fieldPrefix || '(body)', rule: 'isObject', message: `${fieldPrefix || 'body'} must be a JSON object` }]);
+    throw new ValidationError([
+      { field: fieldPrefix || '(body)', rule: 'isObject', message: `${fieldPrefix || 'body'} must be a JSON object` },
+    ]);
   }
   const instance = Object.assign(new dto(), value);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);

@@ -31,7 +31,8 @@ export class DispenseType extends CustodyEventType<DispenseBody> {
     distinct(body.items);
     const units = existingItems(store, body.items);
     const containers = units.filter((i) => i.kind !== 'unit');
-    if (containers.length > 0) throw violation('NOT_A_UNIT', 'only units (saleable packages) are dispensed', containers);
+    if (containers.length > 0)
+      throw violation('NOT_A_UNIT', 'only units (saleable packages) are dispensed', containers);
     heldBy(units, event.actor);
     active(units);
     notOnHold(units);

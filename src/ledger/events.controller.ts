@@ -43,7 +43,8 @@ export class EventsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<Receipt> {
     const [result] = await this.intake.submit(principal, [dto]);
-    if (!result.accepted) throw new AppError(result.error.code, result.error.message, result.status, result.error.details);
+    if (!result.accepted)
+      throw new AppError(result.error.code, result.error.message, result.status, result.error.details);
     response.status(result.receipt.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
     return wait ? (await this.log.attachProofs([result.receipt], WAIT_MS))[0] : result.receipt;
   }
@@ -63,7 +64,9 @@ export class EventsController {
       );
     }
     if (!Array.isArray(events) || events.length === 0) {
-      throw new ValidationError([{ field: 'events', rule: 'arrayMinSize', message: 'events must be a non-empty array' }]);
+      throw new ValidationError([
+        { field: 'events', rule: 'arrayMinSize', message: 'events must be a non-empty array' },
+      ]);
     }
     if (events.length > this.config.MAX_BATCH_EVENTS) {
       throw new LedgerError(
@@ -81,7 +84,9 @@ export class EventsController {
       accepted: receipts.length,
       refused: results.length - receipts.length,
       results: results.map((r) =>
-        r.accepted ? { accepted: true, receipt: proven[next++] } : { accepted: false, eventId: r.eventId, error: r.error },
+        r.accepted
+          ? { accepted: true, receipt: proven[next++] }
+          : { accepted: false, eventId: r.eventId, error: r.error },
       ),
     };
   }

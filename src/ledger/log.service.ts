@@ -63,7 +63,10 @@ export class LogService {
     const level = parsed.kind === 'entries' ? 0 : parsed.level;
     const width = parsed.width ?? TILE_WIDTH;
     if (tileWidth(level, parsed.index, size) < width) {
-      throw new LedgerError('TILE_NOT_FOUND', `tile ${path} is not in the tree of the latest checkpoint (size ${size})`);
+      throw new LedgerError(
+        'TILE_NOT_FOUND',
+        `tile ${path} is not in the tree of the latest checkpoint (size ${size})`,
+      );
     }
     if (parsed.kind === 'entries') {
       const rows = await this.log.leafData(parsed.index * TILE_WIDTH, width);
@@ -85,7 +88,9 @@ export class LogService {
     if (principal.role !== 'regulator' && principal.role !== 'operator') {
       const parties = await this.log.entryParties(index);
       if (!parties.includes(principal.gln)) {
-        throw AuthError.forbidden(`log entry ${index} does not name ${principal.gln}; only the parties it names and regulators may read it`);
+        throw AuthError.forbidden(
+          `log entry ${index} does not name ${principal.gln}; only the parties it names and regulators may read it`,
+        );
       }
     }
     return {
@@ -127,7 +132,10 @@ export class LogService {
     return this.inclusionProof(index, treeSize);
   }
 
-  async consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; hashes: string[]; checkpoint?: string }> {
+  async consistencyProof(
+    from: number,
+    to?: number,
+  ): Promise<{ from: number; to: number; hashes: string[]; checkpoint?: string }> {
     const latest = this.latest();
     const toSize = to ?? latest.size;
     if (toSize > latest.size) {

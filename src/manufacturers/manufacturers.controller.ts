@@ -8,7 +8,6 @@ import { CustodyViewsService } from '../supply-chain/custody-views.service';
 import { AlertsQuery, InventoryQuery } from '../supply-chain/dto/view-queries.dto';
 import { GrantPrefixDto, PrefixGrantBody } from './dto/manufacturer-bodies.dto';
 
-
 /**
  * Manufacturers: company prefixes (granted by the operator), products, inventory, recalls and alerts.
  * Products, commissioning, packing and recalls are signed events posted to /v1/events.
@@ -23,10 +22,17 @@ export class ManufacturersController {
 
   @Post(':gln/prefixes')
   @Auth('operator')
-  @ApiOperation({ summary: 'Grant a GS1 company prefix to a manufacturer (a prefix.grant event signed by the operator)' })
+  @ApiOperation({
+    summary: 'Grant a GS1 company prefix to a manufacturer (a prefix.grant event signed by the operator)',
+  })
   async grantPrefix(@Param() { gln }: GlnParam, @Body() dto: GrantPrefixDto) {
     const body: PrefixGrantBody = { gln, prefix: dto.prefix };
-    const receipt = await this.operator.submit('prefix.grant', `prefix.grant:${dto.prefix}`, body, 'PREFIX_ALREADY_GRANTED');
+    const receipt = await this.operator.submit(
+      'prefix.grant',
+      `prefix.grant:${dto.prefix}`,
+      body,
+      'PREFIX_ALREADY_GRANTED',
+    );
     return { gln, prefix: dto.prefix, receipt };
   }
 

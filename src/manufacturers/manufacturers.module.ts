@@ -3,7 +3,13 @@ import { EventTypeRegistry } from '../ledger/event-type.registry';
 import { LedgerModule } from '../ledger/ledger.module';
 import { PartiesModule } from '../parties/parties.module';
 import { SupplyChainModule } from '../supply-chain/supply-chain.module';
-import { CommissionType, PrefixGrantType, ProductRegisterType, RecallLiftType, RecallType } from './manufacturer.event-types';
+import {
+  CommissionType,
+  PrefixGrantType,
+  ProductRegisterType,
+  RecallLiftType,
+  RecallType,
+} from './manufacturer.event-types';
 import { ManufacturersController } from './manufacturers.controller';
 
 /** Manufacturers: company prefixes, products, commissioning, recalls. */

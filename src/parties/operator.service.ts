@@ -44,7 +44,9 @@ export class OperatorService {
       // Drop undefined optional fields: the signed bytes are those of the JSON that is sent.
       body: JSON.parse(JSON.stringify(body)) as object,
     };
-    const [result] = await this.intake.submit(this.principal, [{ event, signature: signEvent(event, this.secrets.operatorSeed) }]);
+    const [result] = await this.intake.submit(this.principal, [
+      { event, signature: signEvent(event, this.secrets.operatorSeed) },
+    ]);
     return result;
   }
 

@@ -29,7 +29,9 @@ export class PartiesController {
   @ApiQuery({ name: 'role', required: false, enum: PARTY_ROLES })
   list(@Query('role') role?: string) {
     if (role !== undefined && !PARTY_ROLES.includes(role as PartyRole)) {
-      throw new ValidationError([{ field: 'role', rule: 'isIn', message: `role must be one of ${PARTY_ROLES.join(', ')}` }]);
+      throw new ValidationError([
+        { field: 'role', rule: 'isIn', message: `role must be one of ${PARTY_ROLES.join(', ')}` },
+      ]);
     }
     return this.parties.list(role as PartyRole | undefined);
   }
@@ -66,7 +68,8 @@ export class PartiesController {
   @Get(':gln/tokens')
   @Auth()
   listTokens(@Param() { gln }: GlnParam, @CurrentPrincipal() principal: Principal) {
-    if (principal.kind !== 'operator' && principal.gln !== gln) throw AuthError.forbidden("only the operator sees another party's tokens");
+    if (principal.kind !== 'operator' && principal.gln !== gln)
+      throw AuthError.forbidden("only the operator sees another party's tokens");
     return this.tokens.list(gln);
   }
 

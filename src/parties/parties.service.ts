@@ -68,7 +68,12 @@ export class PartiesService implements OnApplicationBootstrap {
 
   async register(dto: RegisterPartyDto): Promise<{ party: PartyView; receipt: Receipt }> {
     const body: PartyRegisterBodyDto = { ...dto, address: { ...dto.address } };
-    const receipt = await this.operator.submit('party.register', `register:${dto.gln}`, body, 'PARTY_ALREADY_REGISTERED');
+    const receipt = await this.operator.submit(
+      'party.register',
+      `register:${dto.gln}`,
+      body,
+      'PARTY_ALREADY_REGISTERED',
+    );
     return { party: await this.get(dto.gln), receipt };
   }
 
@@ -82,7 +87,8 @@ export class PartiesService implements OnApplicationBootstrap {
 
   async revokeKey(gln: string, keyId: string, revokedAt?: string): Promise<{ key: KeyView; receipt: Receipt }> {
     const party = await this.get(gln);
-    if (!party.keys.some((k) => k.keyId === keyId)) throw new NotFoundError(`party ${gln} has no key ${keyId}`, 'KEY_UNKNOWN');
+    if (!party.keys.some((k) => k.keyId === keyId))
+      throw new NotFoundError(`party ${gln} has no key ${keyId}`, 'KEY_UNKNOWN');
     const body: KeyRevokeBodyDto = { gln, keyId, revokedAt: revokedAt ?? new Date().toISOString() };
     // The id carries the time, so a scheduled revocation can later be brought forward by a second one.
     const id = `key.revoke:${keyId}:${Date.parse(body.revokedAt)}`;

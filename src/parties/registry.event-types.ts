@@ -19,7 +19,12 @@ abstract class RegistryEventType<B extends object> implements EventType<B> {
   }
 
   apply(batch: IntakeBatch, context: EventContext<B>): void {
-    applyRegistryEvent(batch.registry, context.event as LedgerEvent<unknown>, context.index, context.acceptedAt.getTime());
+    applyRegistryEvent(
+      batch.registry,
+      context.event as LedgerEvent<unknown>,
+      context.index,
+      context.acceptedAt.getTime(),
+    );
   }
 }
 

@@ -24,8 +24,14 @@ export class TableRegistryStore extends RegistryStore {
 
   async load(sql: Sql): Promise<void> {
     // One connection runs one query at a time: load in sequence.
-    const parties = await this.repository.parties(sql, [...this.wantedParties].filter((g) => !this.parties.has(g)));
-    const keys = await this.repository.keys(sql, [...this.wantedKeys].filter((k) => !this.keys.has(k)));
+    const parties = await this.repository.parties(
+      sql,
+      [...this.wantedParties].filter((g) => !this.parties.has(g)),
+    );
+    const keys = await this.repository.keys(
+      sql,
+      [...this.wantedKeys].filter((k) => !this.keys.has(k)),
+    );
     const any = parties.length > 0 || (await this.repository.hasAnyParty(sql));
     parties.forEach((p) => this.parties.set(p.gln, p));
     keys.forEach((k) => this.keys.set(k.keyId, k));
@@ -56,7 +62,13 @@ export class TableRegistryStore extends RegistryStore {
   }
 
   async flush(sql: Sql): Promise<void> {
-    await this.repository.saveParties(sql, [...this.changedParties].map((g) => this.parties.get(g)!));
-    await this.repository.saveKeys(sql, [...this.changedKeys].map((k) => this.keys.get(k)!));
+    await this.repository.saveParties(
+      sql,
+      [...this.changedParties].map((g) => this.parties.get(g)!),
+    );
+    await this.repository.saveKeys(
+      sql,
+      [...this.changedKeys].map((k) => this.keys.get(k)!),
+    );
   }
 }

@@ -21,8 +21,7 @@ export interface Evidence {
 }
 
 export type EvidenceCheck =
-  | { ok: true; treeSize: number; acceptedAt: string; eventHash: string }
-  | { ok: false; problem: string };
+  { ok: true; treeSize: number; acceptedAt: string; eventHash: string } | { ok: false; problem: string };
 
 /** Checks the checkpoint's signature, the leaf data against the leaf hash, and the inclusion proof. */
 export function checkEvidence(evidence: Evidence, logKey: string | NoteVerifier): EvidenceCheck {
@@ -30,7 +29,10 @@ export function checkEvidence(evidence: Evidence, logKey: string | NoteVerifier)
     const verifier = typeof logKey === 'string' ? parseVerifierKey(logKey) : logKey;
     const { checkpoint } = openCheckpoint(evidence.checkpoint, verifier);
     if (checkpoint.size !== evidence.inclusionProof.treeSize) {
-      return { ok: false, problem: `the proof is for a tree of ${evidence.inclusionProof.treeSize}, the checkpoint for ${checkpoint.size}` };
+      return {
+        ok: false,
+        problem: `the proof is for a tree of ${evidence.inclusionProof.treeSize}, the checkpoint for ${checkpoint.size}`,
+      };
     }
     const data = base64ToBytes(evidence.leafData);
     const leaf = leafHash(data);
@@ -39,7 +41,10 @@ export function checkEvidence(evidence: Evidence, logKey: string | NoteVerifier)
     }
     const proof = evidence.inclusionProof.hashes.map(base64ToBytes);
     if (!verifyInclusion(leaf, evidence.index, checkpoint.size, proof, checkpoint.rootHash)) {
-      return { ok: false, problem: `the inclusion proof of entry ${evidence.index} does not lead to checkpoint ${checkpoint.size}'s root` };
+      return {
+        ok: false,
+        problem: `the inclusion proof of entry ${evidence.index} does not lead to checkpoint ${checkpoint.size}'s root`,
+      };
     }
     const decoded = decodeLeaf(data);
     return {

@@ -20,7 +20,8 @@ export interface LeafData {
 export function encodeLeaf(leaf: LeafData): Uint8Array {
   if (leaf.eventHash.length !== 32) throw new RangeError('eventHash must be 32 bytes');
   if (leaf.signature.length !== 64) throw new RangeError('signature must be 64 bytes');
-  if (!Number.isSafeInteger(leaf.acceptedAtMs) || leaf.acceptedAtMs < 0) throw new RangeError('acceptedAtMs must be a non-negative integer');
+  if (!Number.isSafeInteger(leaf.acceptedAtMs) || leaf.acceptedAtMs < 0)
+    throw new RangeError('acceptedAtMs must be a non-negative integer');
   const out = new Uint8Array(LEAF_LENGTH);
   out[0] = LEAF_VERSION;
   new DataView(out.buffer).setBigUint64(1, BigInt(leaf.acceptedAtMs), false);

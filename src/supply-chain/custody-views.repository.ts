@@ -100,7 +100,12 @@ export class CustodyViewsRepository {
    * Alerts a party sees: those naming it, and recalls of lots it holds or has in transit to it. `gln` null:
    * every alert (regulators).
    */
-  async alerts(gln: string | null, status: 'open' | 'closed' | undefined, kind: string | undefined, page: Page): Promise<Alert[]> {
+  async alerts(
+    gln: string | null,
+    status: 'open' | 'closed' | undefined,
+    kind: string | undefined,
+    page: Page,
+  ): Promise<Alert[]> {
     const rows = await this.db.query<Parameters<typeof toAlert>[0]>(
       `SELECT a.* FROM alert a
         WHERE ($2::text IS NULL OR a.status = $2) AND ($3::text IS NULL OR a.kind = $3)
@@ -130,7 +135,9 @@ export class CustodyViewsRepository {
     return rows.map((r) => ({ prefix: r.prefix, grantedIndex: r.granted_idx }));
   }
 
-  async recalledLots(manufacturer: string): Promise<{ gtin: string; lot: string; recallIndex: number; recall: unknown }[]> {
+  async recalledLots(
+    manufacturer: string,
+  ): Promise<{ gtin: string; lot: string; recallIndex: number; recall: unknown }[]> {
     const rows = await this.db.query<{ gtin: string; lot: string; recall_idx: number; recall: unknown }>(
       `SELECT l.gtin, l.lot, l.recall_idx, l.recall FROM lot l JOIN product p ON p.gtin = l.gtin
         WHERE p.manufacturer = $1 AND l.recalled ORDER BY l.recall_idx DESC`,
@@ -140,7 +147,10 @@ export class CustodyViewsRepository {
   }
 
   /** Units received back as returns that their custodian has not yet verified. */
-  async pendingReturns(gln: string, page: Page): Promise<{ code: string; gtin: string; lot: string; receivedAt: Date }[]> {
+  async pendingReturns(
+    gln: string,
+    page: Page,
+  ): Promise<{ code: string; gtin: string; lot: string; receivedAt: Date }[]> {
     const rows = await this.db.query<{ code: string; gtin: string; lot: string; return_received_at: Date }>(
       `SELECT i.code, i.gtin, i.lot, i.return_received_at FROM item i
         WHERE i.custodian = $1 AND i.return_pending AND i.status = 'active' AND i.kind = 'unit'

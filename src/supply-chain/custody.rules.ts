@@ -10,7 +10,8 @@ import { violation } from './supply-chain.errors';
 /** The items named, all of which must exist. */
 export function existingItems(store: CustodyStore, codes: string[]): Item[] {
   const unknown = codes.filter((code) => !store.item(code));
-  if (unknown.length > 0) throw violation('ITEM_UNKNOWN', `${unknown.length} item(s) were never commissioned or packed`, unknown);
+  if (unknown.length > 0)
+    throw violation('ITEM_UNKNOWN', `${unknown.length} item(s) were never commissioned or packed`, unknown);
   return codes.map((code) => store.item(code)!);
 }
 
@@ -70,21 +71,27 @@ export function notOnHold(items: Item[]): void {
 /** No unit belongs to a recalled lot. */
 export function notRecalled(store: CustodyStore, items: Item[]): void {
   const recalled = items.filter((i) => i.gtin && i.lot && store.lot(i.gtin, i.lot)?.recalled);
-  if (recalled.length > 0) throw violation('ITEM_RECALLED', `${recalled.length} item(s) belong to a recalled lot`, recalled);
+  if (recalled.length > 0)
+    throw violation('ITEM_RECALLED', `${recalled.length} item(s) belong to a recalled lot`, recalled);
 }
 
 /** No unit is past its expiry at `when` (ISO date). */
 export function notExpired(items: Item[], when: Date): void {
   const today = when.toISOString().slice(0, 10);
   const expired = items.filter((i) => i.expiry !== null && i.expiry < today);
-  if (expired.length > 0) throw violation('ITEM_EXPIRED', `${expired.length} item(s) are past their expiry date`, expired);
+  if (expired.length > 0)
+    throw violation('ITEM_EXPIRED', `${expired.length} item(s) are past their expiry date`, expired);
 }
 
 /** No item is packed in a container that the event does not also move. */
 export function loose(items: Item[], alsoMoving: Set<string>): void {
   const packed = items.filter((i) => i.parent !== null && !alsoMoving.has(i.parent));
   if (packed.length > 0) {
-    throw violation('ITEM_IN_CONTAINER', `${packed.length} item(s) are packed in a container; unpack them first`, packed);
+    throw violation(
+      'ITEM_IN_CONTAINER',
+      `${packed.length} item(s) are packed in a container; unpack them first`,
+      packed,
+    );
   }
 }
 

@@ -93,13 +93,18 @@ export function judge(asked: Asked, known: Known, requester: { gln: string; role
   if (item.hold === 'quarantined') add('QUARANTINED', 'quarantined as suspect product under investigation');
   if (item.hold === 'illegitimate') add('ILLEGITIMATE', 'confirmed illegitimate product (FDA 3911)');
   if (item.status === 'dispensed') {
-    add('ALREADY_DISPENSED', `dispensed on ${item.statusSince.toISOString()}: another package with this serial is a clone`, {
-      dispensedAt: item.statusSince.toISOString(),
-    });
+    add(
+      'ALREADY_DISPENSED',
+      `dispensed on ${item.statusSince.toISOString()}: another package with this serial is a clone`,
+      {
+        dispensedAt: item.statusSince.toISOString(),
+      },
+    );
   }
   if (item.status === 'decommissioned') add('DECOMMISSIONED', 'decommissioned: taken out of the supply chain');
   if (item.status === 'destroyed') add('DESTROYED', 'recorded as destroyed: this package should not exist');
-  const holds = item.custodian === requester.gln || (item.status === 'in_transit' && item.inTransitTo === requester.gln);
+  const holds =
+    item.custodian === requester.gln || (item.status === 'in_transit' && item.inTransitTo === requester.gln);
   if (item.status !== 'dispensed' && !holds && requester.role !== 'regulator') {
     add('CUSTODY_MISMATCH', 'the log says another party holds this package');
   }

@@ -108,7 +108,8 @@ export function lightweightData(reasons: Reason[]): {
   if (codes.has('LOT_MISMATCH') && codes.has('EXPIRY_MISMATCH')) {
     return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot_Expiry', ...recalled };
   }
-  if (codes.has('LOT_MISMATCH')) return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot', ...recalled };
+  if (codes.has('LOT_MISMATCH'))
+    return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot', ...recalled };
   if (codes.has('EXPIRY_MISMATCH')) {
     return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Expiry', ...recalled };
   }
@@ -140,7 +141,11 @@ export function askedFromQuery(query: RichVerifyQuery): Asked {
     const code = gs1Fields(() => readScan(query.code!));
     if (!code.gtin || !code.serial) {
       throw new ValidationError([
-        { field: code.gtin ? 'serial' : 'gtin', rule: 'missing', message: 'verification needs a unit: a GTIN (01) and a serial (21)' },
+        {
+          field: code.gtin ? 'serial' : 'gtin',
+          rule: 'missing',
+          message: 'verification needs a unit: a GTIN (01) and a serial (21)',
+        },
       ]);
     }
     return {
@@ -171,7 +176,8 @@ function readScan(input: string): ProductCode {
   try {
     return parseProductCode(input, { require: DSCSA_PRODUCT_IDENTIFIER });
   } catch (error) {
-    if (error instanceof Gs1Error && error.rule === 'missing') return parseProductCode(input, { require: ['gtin', 'serial'] });
+    if (error instanceof Gs1Error && error.rule === 'missing')
+      return parseProductCode(input, { require: ['gtin', 'serial'] });
     throw error;
   }
 }

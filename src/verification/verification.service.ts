@@ -60,7 +60,12 @@ export class VerificationService {
     private readonly tree: TreeService,
   ) {}
 
-  async verify(requester: Principal, asked: Asked, channel: Channel, request: Record<string, unknown>): Promise<VerificationAnswer> {
+  async verify(
+    requester: Principal,
+    asked: Asked,
+    channel: Channel,
+    request: Record<string, unknown>,
+  ): Promise<VerificationAnswer> {
     const now = new Date();
     const checkpoint = this.checkpoints.latest();
     const treeSize = checkpoint?.size ?? 0;
@@ -145,7 +150,10 @@ export class VerificationService {
   ): Promise<{ evidence: Evidence | null; evidenceUnavailable?: string }> {
     if (!facts.code) return { evidence: null, evidenceUnavailable: 'the log has no event about this serial' };
     if (!checkpoint || facts.evidence_idx === null) {
-      return { evidence: null, evidenceUnavailable: 'the event is not in a signed checkpoint yet; ask again in a second' };
+      return {
+        evidence: null,
+        evidenceUnavailable: 'the event is not in a signed checkpoint yet; ask again in a second',
+      };
     }
     const index = facts.evidence_idx;
     const hashes = await this.tree.inclusionProof(index, checkpoint.size);

@@ -302,7 +302,11 @@ describe('bad input: a clear coded error, and nothing changes', () => {
     it('a string that is not well-formed Unicode (a lone surrogate) → 400 naming the field; nothing breaks', async () => {
       const raw = `{"event":${JSON.stringify(note(a).event).replace('"text":"', '"text":"\\ud800')},"signature":"${'A'.repeat(85)}A=="}`;
       expect(raw).toContain('\\ud800');
-      const response = await t.http.post('/v1/events').set(...a.auth).set('Content-Type', 'application/json').send(raw);
+      const response = await t.http
+        .post('/v1/events')
+        .set(...a.auth)
+        .set('Content-Type', 'application/json')
+        .send(raw);
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('VALIDATION_FAILED');
       expect(response.body.error.details[0]).toMatchObject({ field: 'event.body.text', rule: 'canonicalJson' });
@@ -519,7 +523,10 @@ describe('bad input: a clear coded error, and nothing changes', () => {
         .set(...a.auth)
         .send({ events: [note(a), { event: note(a).event }] });
       expect(mixed.body).toMatchObject({ accepted: 1, refused: 1 });
-      expect(mixed.body.results[1].error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'events[1].signature' }] });
+      expect(mixed.body.results[1].error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'events[1].signature' }],
+      });
     });
   });
 

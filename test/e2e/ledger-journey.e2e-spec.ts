@@ -531,7 +531,10 @@ describe('ledger journey over HTTP', () => {
     it('a scheduled revocation can be brought forward, never pushed back', async () => {
       const p = await newParty(t, 'dispenser', 'Compromised Key Pharmacy');
       const revoke = (at: Date) =>
-        t.http.post(`/v1/parties/${p.gln}/keys/${p.keyId}/revoke`).set(...operator()).send({ revokedAt: at.toISOString() });
+        t.http
+          .post(`/v1/parties/${p.gln}/keys/${p.keyId}/revoke`)
+          .set(...operator())
+          .send({ revokedAt: at.toISOString() });
       expect((await revoke(new Date(Date.now() + 3_600_000))).status).toBe(200);
       const later = await revoke(new Date(Date.now() + 7_200_000));
       expect(later.status).toBe(409);
@@ -540,7 +543,10 @@ describe('ledger journey over HTTP', () => {
       const sooner = await revoke(now);
       expect(sooner.status).toBe(200);
       expect(sooner.body.key.revokedAt).toBe(now.toISOString());
-      const refused = await t.http.post('/v1/events').set(...p.auth).send(note(p, 'after the compromise'));
+      const refused = await t.http
+        .post('/v1/events')
+        .set(...p.auth)
+        .send(note(p, 'after the compromise'));
       expect(refused.body.error.code).toBe('KEY_REVOKED');
     });
   });

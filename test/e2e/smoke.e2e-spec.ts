@@ -13,7 +13,10 @@ describe('smoke', () => {
     const health = await t.http.get('/v1/health');
     expect(health.status).toBe(200);
     const m = await newParty(t, 'manufacturer');
-    const posted = await t.http.post('/v1/events?wait=true').set(...m.auth).send(m.event('test.note', { text: 'hello' }));
+    const posted = await t.http
+      .post('/v1/events?wait=true')
+      .set(...m.auth)
+      .send(m.event('test.note', { text: 'hello' }));
     expect(posted.status).toBe(201);
     expect(posted.body.index).toBe(2);
     expect(posted.body.checkpoint).toMatch(/^rxledger.local\/log\n3\n/);

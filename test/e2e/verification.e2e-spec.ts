@@ -30,7 +30,12 @@ describe('verification', () => {
     ({ manufacturer: m, distributor: d, pharmacy: p, regulator: r } = await newTradingPartners(t));
     vkey = (await t.http.get('/v1/log/vkey')).text.trim();
     gtin = await registerProduct(t, m);
-    await accept(t, m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: ['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'A7', 'A8', 'A9'] });
+    await accept(t, m, 'commission', {
+      gtin,
+      lot: 'LOT-A',
+      expiry: '291231',
+      serials: ['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'A7', 'A8', 'A9'],
+    });
     await accept(t, m, 'commission', { gtin, lot: 'OLD', expiry: '240100', serials: ['O1'] });
     await accept(t, m, 'commission', { gtin, lot: 'SOON', expiry: soon, serials: ['N1'] });
     await accept(t, m, 'commission', { gtin, lot: 'LOT-R', expiry: '291231', serials: ['R1'] });
@@ -52,8 +57,18 @@ describe('verification', () => {
   afterAll(() => t.close());
 
   const scan = (serial: string, lot: string, exp: string) => `]d201${gtin}21${serial}${GS}17${exp}10${lot}`;
-  const rich = (party: TestParty, code: string) => t.http.get('/v1/verify').query({ code }).set(...party.auth);
-  const lightweight = (party: TestParty, serial: string, lot: string, exp: string, extra: Record<string, string> = {}) =>
+  const rich = (party: TestParty, code: string) =>
+    t.http
+      .get('/v1/verify')
+      .query({ code })
+      .set(...party.auth);
+  const lightweight = (
+    party: TestParty,
+    serial: string,
+    lot: string,
+    exp: string,
+    extra: Record<string, string> = {},
+  ) =>
     t.http
       .get(`/v1/verify/gtin/${gtin}/lot/${encodeURIComponent(lot)}/ser/${encodeURIComponent(serial)}`)
       .query({ exp, reqGLN: party.gln, linkType: 'verificationService', context: 'dscsaSaleableReturn', ...extra })
@@ -70,20 +85,146 @@ describe('verification', () => {
     lms: Record<string, unknown>;
     otherGtin?: boolean;
   }[] = [
-    { name: 'genuine, in date, held by the pharmacy', who: () => p, serial: 'A1', lot: 'LOT-A', exp: '291231', verdict: 'genuine', reasons: [], lms: { verified: true } },
-    { name: 'unknown serial', who: () => p, serial: 'ZZZ', lot: 'LOT-A', exp: '291231', verdict: 'not_genuine', reasons: ['UNKNOWN_SERIAL'], lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial' } },
-    { name: 'lot mismatch', who: () => p, serial: 'A1', lot: 'LOT-X', exp: '291231', verdict: 'not_genuine', reasons: ['LOT_MISMATCH'], lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot' } },
-    { name: 'expiry mismatch', who: () => p, serial: 'A1', lot: 'LOT-A', exp: '281231', verdict: 'not_genuine', reasons: ['EXPIRY_MISMATCH'], lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Expiry' } },
-    { name: 'lot and expiry mismatch', who: () => p, serial: 'A1', lot: 'LOT-X', exp: '281231', verdict: 'not_genuine', reasons: ['LOT_MISMATCH', 'EXPIRY_MISMATCH'], lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot_Expiry' } },
-    { name: 'expired (DD=00 is the end of the month)', who: () => m, serial: 'O1', lot: 'OLD', exp: '240100', verdict: 'not_genuine', reasons: ['EXPIRED'], lms: { verified: false, verificationFailureReason: 'No_reason_provided' } },
-    { name: 'expiring soon', who: () => p, serial: 'N1', lot: 'SOON', exp: soon, verdict: 'caution', reasons: ['EXPIRING_SOON'], lms: { verified: true } },
-    { name: 'recalled', who: () => p, serial: 'R1', lot: 'LOT-R', exp: '291231', verdict: 'not_genuine', reasons: ['RECALLED'], lms: { verified: true, additionalInfo: 'recalled' } },
-    { name: 'quarantined', who: () => p, serial: 'A3', lot: 'LOT-A', exp: '291231', verdict: 'not_genuine', reasons: ['QUARANTINED'], lms: { verified: false, verificationFailureReason: 'No_reason_provided' } },
-    { name: 'illegitimate', who: () => p, serial: 'A4', lot: 'LOT-A', exp: '291231', verdict: 'not_genuine', reasons: ['ILLEGITIMATE'], lms: { verified: false, verificationFailureReason: 'No_reason_provided' } },
-    { name: 'already dispensed (a clone)', who: () => p, serial: 'A5', lot: 'LOT-A', exp: '291231', verdict: 'not_genuine', reasons: ['ALREADY_DISPENSED'], lms: { verified: false, verificationFailureReason: 'No_reason_provided' } },
-    { name: 'decommissioned', who: () => p, serial: 'A6', lot: 'LOT-A', exp: '291231', verdict: 'not_genuine', reasons: ['DECOMMISSIONED'], lms: { verified: false, verificationFailureReason: 'No_reason_provided' } },
-    { name: 'destroyed', who: () => p, serial: 'A7', lot: 'LOT-A', exp: '291231', verdict: 'not_genuine', reasons: ['DESTROYED'], lms: { verified: false, verificationFailureReason: 'No_reason_provided' } },
-    { name: 'custody mismatch (a diversion signal)', who: () => d, serial: 'A1', lot: 'LOT-A', exp: '291231', verdict: 'caution', reasons: ['CUSTODY_MISMATCH'], lms: { verified: true } },
+    {
+      name: 'genuine, in date, held by the pharmacy',
+      who: () => p,
+      serial: 'A1',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'genuine',
+      reasons: [],
+      lms: { verified: true },
+    },
+    {
+      name: 'unknown serial',
+      who: () => p,
+      serial: 'ZZZ',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['UNKNOWN_SERIAL'],
+      lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial' },
+    },
+    {
+      name: 'lot mismatch',
+      who: () => p,
+      serial: 'A1',
+      lot: 'LOT-X',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['LOT_MISMATCH'],
+      lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot' },
+    },
+    {
+      name: 'expiry mismatch',
+      who: () => p,
+      serial: 'A1',
+      lot: 'LOT-A',
+      exp: '281231',
+      verdict: 'not_genuine',
+      reasons: ['EXPIRY_MISMATCH'],
+      lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Expiry' },
+    },
+    {
+      name: 'lot and expiry mismatch',
+      who: () => p,
+      serial: 'A1',
+      lot: 'LOT-X',
+      exp: '281231',
+      verdict: 'not_genuine',
+      reasons: ['LOT_MISMATCH', 'EXPIRY_MISMATCH'],
+      lms: { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot_Expiry' },
+    },
+    {
+      name: 'expired (DD=00 is the end of the month)',
+      who: () => m,
+      serial: 'O1',
+      lot: 'OLD',
+      exp: '240100',
+      verdict: 'not_genuine',
+      reasons: ['EXPIRED'],
+      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+    },
+    {
+      name: 'expiring soon',
+      who: () => p,
+      serial: 'N1',
+      lot: 'SOON',
+      exp: soon,
+      verdict: 'caution',
+      reasons: ['EXPIRING_SOON'],
+      lms: { verified: true },
+    },
+    {
+      name: 'recalled',
+      who: () => p,
+      serial: 'R1',
+      lot: 'LOT-R',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['RECALLED'],
+      lms: { verified: true, additionalInfo: 'recalled' },
+    },
+    {
+      name: 'quarantined',
+      who: () => p,
+      serial: 'A3',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['QUARANTINED'],
+      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+    },
+    {
+      name: 'illegitimate',
+      who: () => p,
+      serial: 'A4',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['ILLEGITIMATE'],
+      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+    },
+    {
+      name: 'already dispensed (a clone)',
+      who: () => p,
+      serial: 'A5',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['ALREADY_DISPENSED'],
+      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+    },
+    {
+      name: 'decommissioned',
+      who: () => p,
+      serial: 'A6',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['DECOMMISSIONED'],
+      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+    },
+    {
+      name: 'destroyed',
+      who: () => p,
+      serial: 'A7',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'not_genuine',
+      reasons: ['DESTROYED'],
+      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+    },
+    {
+      name: 'custody mismatch (a diversion signal)',
+      who: () => d,
+      serial: 'A1',
+      lot: 'LOT-A',
+      exp: '291231',
+      verdict: 'caution',
+      reasons: ['CUSTODY_MISMATCH'],
+      lms: { verified: true },
+    },
   ];
 
   describe.each(cases)('$name', (c) => {
@@ -131,18 +272,29 @@ describe('verification', () => {
       'GS1 Digital Link on any host': `https://pharma.example.com/dl/01/${gtin}/10/LOT-A/21/A1?17=291231`,
       'EPC URN': formatSgtinUrn(gtin, 'A1', m.prefix.length),
     });
-    it.each(['element string with ]d2 and GS (0x1D)', 'GS typed as <GS>', 'GS typed as \\x1d', 'GS lost entirely', 'with a trailing Enter', 'human-readable with parentheses', 'GS1 Digital Link on any host', 'EPC URN'])(
-      '%s → the genuine package',
-      async (form) => {
-        const response = await rich(p, forms()[form as keyof ReturnType<typeof forms>]);
-        expect(response.status).toBe(200);
-        expect(response.body.verdict).toBe('genuine');
-        expect(response.body.asked).toMatchObject({ gtin, serial: 'A1' });
-        expect(response.body.product).toMatchObject({ name: 'Amoxicillin', gtin });
-        expect(response.body.item).toMatchObject({ lot: 'LOT-A', expiry: '2029-12-31', status: 'active', custodyTransfers: 1 });
-        expect(response.body.item.custodian).toEqual({ gln: p.gln, name: 'Corner Pharmacy' });
-      },
-    );
+    it.each([
+      'element string with ]d2 and GS (0x1D)',
+      'GS typed as <GS>',
+      'GS typed as \\x1d',
+      'GS lost entirely',
+      'with a trailing Enter',
+      'human-readable with parentheses',
+      'GS1 Digital Link on any host',
+      'EPC URN',
+    ])('%s → the genuine package', async (form) => {
+      const response = await rich(p, forms()[form as keyof ReturnType<typeof forms>]);
+      expect(response.status).toBe(200);
+      expect(response.body.verdict).toBe('genuine');
+      expect(response.body.asked).toMatchObject({ gtin, serial: 'A1' });
+      expect(response.body.product).toMatchObject({ name: 'Amoxicillin', gtin });
+      expect(response.body.item).toMatchObject({
+        lot: 'LOT-A',
+        expiry: '2029-12-31',
+        status: 'active',
+        custodyTransfers: 1,
+      });
+      expect(response.body.item.custodian).toEqual({ gln: p.gln, name: 'Corner Pharmacy' });
+    });
     it('a broken scan is refused naming the field and the rule', async () => {
       const wrongCheckDigit = (Number(gtin[13]) + 1) % 10;
       const response = await rich(p, `]d201${gtin.slice(0, 13)}${wrongCheckDigit}21A1`);
@@ -165,22 +317,49 @@ describe('verification', () => {
       expect(checkEvidence({ ...evidence, leafData: flip(evidence.leafData) }, vkey).ok).toBe(false);
       expect(checkEvidence({ ...evidence, index: evidence.index + 1 }, vkey).ok).toBe(false);
       expect(
-        checkEvidence({ ...evidence, inclusionProof: { ...evidence.inclusionProof, hashes: [flip(evidence.inclusionProof.hashes[0]), ...evidence.inclusionProof.hashes.slice(1)] } }, vkey).ok,
+        checkEvidence(
+          {
+            ...evidence,
+            inclusionProof: {
+              ...evidence.inclusionProof,
+              hashes: [flip(evidence.inclusionProof.hashes[0]), ...evidence.inclusionProof.hashes.slice(1)],
+            },
+          },
+          vkey,
+        ).ok,
       ).toBe(false);
-      expect(checkEvidence({ ...evidence, checkpoint: evidence.checkpoint.replace(/\n\d+\n/, '\n99999\n') }, vkey).ok).toBe(false);
+      expect(
+        checkEvidence({ ...evidence, checkpoint: evidence.checkpoint.replace(/\n\d+\n/, '\n99999\n') }, vkey).ok,
+      ).toBe(false);
     });
   });
 
   describe('who may ask', () => {
     it('401 without a token or with an unknown one, 403 for a reqGLN that is not the caller or for the operator', async () => {
       expect((await t.http.get(`/v1/verify/gtin/${gtin}/lot/LOT-A/ser/A1`).query({ exp: '291231' })).status).toBe(401);
-      expect((await t.http.get('/v1/verify').query({ code: scan('A1', 'LOT-A', '291231') }).set('Authorization', 'Bearer nope')).status).toBe(401);
+      expect(
+        (
+          await t.http
+            .get('/v1/verify')
+            .query({ code: scan('A1', 'LOT-A', '291231') })
+            .set('Authorization', 'Bearer nope')
+        ).status,
+      ).toBe(401);
       const wrong = await lightweight(p, 'A1', 'LOT-A', '291231', { reqGLN: d.gln });
       expect(wrong.status).toBe(403);
-      const operator = await t.http.get('/v1/verify').query({ code: scan('A1', 'LOT-A', '291231') }).set('Authorization', `Bearer ${t.operatorToken}`);
+      const operator = await t.http
+        .get('/v1/verify')
+        .query({ code: scan('A1', 'LOT-A', '291231') })
+        .set('Authorization', `Bearer ${t.operatorToken}`);
       expect(operator.status).toBe(403);
-      const connectivity = await t.http.get('/v1/verify/checkConnectivity').query({ reqGLN: p.gln, corrUUID: '3f1c9b7e-2a47-4c55-9a3e-0d6f7b8c9e10' }).set(...p.auth);
-      expect(connectivity.body).toMatchObject({ corrUUID: '3f1c9b7e-2a47-4c55-9a3e-0d6f7b8c9e10', responderGLN: t.config.OPERATOR_GLN });
+      const connectivity = await t.http
+        .get('/v1/verify/checkConnectivity')
+        .query({ reqGLN: p.gln, corrUUID: '3f1c9b7e-2a47-4c55-9a3e-0d6f7b8c9e10' })
+        .set(...p.auth);
+      expect(connectivity.body).toMatchObject({
+        corrUUID: '3f1c9b7e-2a47-4c55-9a3e-0d6f7b8c9e10',
+        responderGLN: t.config.OPERATOR_GLN,
+      });
     });
     it('names a custodian other than the requester only to regulators', async () => {
       const other = await rich(d, scan('A1', 'LOT-A', '291231'));
@@ -215,7 +394,10 @@ describe('verification', () => {
       // Someone else's clean-looking scan does not count; the custodian's does.
       const byOther = await rich(d, scan('A2', 'LOT-A', '291231'));
       expect(byOther.body.verdict).toBe('caution');
-      expect((await post(t, m, 'ship', { shipmentId: 'RESALE-2', recipient: d.gln, items: [a2], transaction })).body.error.code).toBe('RETURN_NOT_VERIFIED');
+      expect(
+        (await post(t, m, 'ship', { shipmentId: 'RESALE-2', recipient: d.gln, items: [a2], transaction })).body.error
+          .code,
+      ).toBe('RETURN_NOT_VERIFIED');
       const byCustodian = await lightweight(m, 'A2', 'LOT-A', '291231');
       expect(byCustodian.body.data).toEqual({ verified: true });
       await accept(t, m, 'ship', { shipmentId: 'RESALE-3', recipient: d.gln, items: [a2], transaction });

@@ -30,7 +30,8 @@ export function testDataDir(): string {
 /** The server's base URL (postgres://user:pw@host:port/) set up by global-setup. */
 export function serverUrl(): string {
   const url = process.env[SERVER_URL_ENV];
-  if (!url) throw new Error(`${SERVER_URL_ENV} is not set: run the db tests through jest (global-setup starts PostgreSQL)`);
+  if (!url)
+    throw new Error(`${SERVER_URL_ENV} is not set: run the db tests through jest (global-setup starts PostgreSQL)`);
   return url;
 }
 

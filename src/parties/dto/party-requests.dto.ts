@@ -1,6 +1,6 @@
 import { IsDateTime } from '../../common/gs1.validators';
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { KeyAddBodyDto, PartyRegisterBodyDto } from './registry-bodies.dto';
 
 /** POST /v1/parties: what the operator sends to register a trading partner. */
