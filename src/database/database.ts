@@ -33,11 +33,17 @@ export class Database implements Sql {
     return (await this.pool.query<T>(text, params)).rows;
   }
 
-  /** Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
-  async transaction<T>(work: (tx: Sql & { client: PoolClient }) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws.
+   * `snapshot`: a read-only REPEATABLE READ transaction (one consistent view while others keep writing).
+   */
+  async transaction<T>(
+    work: (tx: Sql & { client: PoolClient }) => Promise<T>,
+    options: { snapshot?: boolean } = {},
+  ): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       const result = await work(new ClientSql(client));
       await client.query('COMMIT');
       return result;

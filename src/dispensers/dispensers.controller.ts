@@ -1,37 +1,10 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { CustodyViewsService } from '../supply-chain/custody-views.service';
-import { AlertsQuery, InventoryQuery, PageQuery, ShipmentsQuery } from '../supply-chain/dto/view-queries.dto';
+import { Controller } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Auth } from '../auth/auth.decorators';
+import { CustodianViewsController } from '../supply-chain/custodian-views.controller';
 
 /** Dispensers (pharmacies): receive, dispense, return, quarantine. Events are posted to /v1/events. */
 @ApiTags('dispensers')
 @Controller('v1/dispensers/me')
 @Auth('dispenser')
-export class DispensersController {
-  constructor(private readonly views: CustodyViewsService) {}
-
-  @Get('inventory')
-  @ApiOperation({ summary: 'Units on my shelves, by product, lot and expiry' })
-  inventory(@CurrentPrincipal() me: Principal, @Query() query: InventoryQuery) {
-    return this.views.inventory(me.gln, query);
-  }
-
-  @Get('shipments/incoming')
-  @ApiOperation({ summary: 'Shipments to me (default: awaiting receipt)' })
-  incoming(@CurrentPrincipal() me: Principal, @Query() query: ShipmentsQuery) {
-    return this.views.incomingShipments(me.gln, query.status ?? 'in_transit', query);
-  }
-
-  @Get('returns')
-  @ApiOperation({ summary: 'Returned units awaiting my verification' })
-  returns(@CurrentPrincipal() me: Principal, @Query() page: PageQuery) {
-    return this.views.pendingReturns(me.gln, page);
-  }
-
-  @Get('alerts')
-  alerts(@CurrentPrincipal() me: Principal, @Query() query: AlertsQuery) {
-    return this.views.alerts(me, query.status, query.kind, query);
-  }
-}
+export class DispensersController extends CustodianViewsController {}

@@ -3,6 +3,7 @@ import { gtinToNdc, isNdcGtin } from '../gs1/ndc';
 import { parseYymmdd } from '../gs1/expiry';
 import { LedgerEvent } from '../protocol/event';
 import { unitCode } from '../protocol/item-code';
+import { newItem } from '../supply-chain/custody.model';
 import { CustodyStore } from '../supply-chain/custody.store';
 import { openAlert } from '../supply-chain/custody.event-types';
 import { violation } from '../supply-chain/supply-chain.errors';
@@ -160,7 +161,7 @@ export class CommissionType implements EventType<CommissionBody> {
     }
     body.serials.forEach((serial, i) => {
       store.createItem(
-        {
+        newItem({
           code: codes[i],
           kind: 'unit',
           gtin: body.gtin,
@@ -168,17 +169,9 @@ export class CommissionType implements EventType<CommissionBody> {
           lot: body.lot,
           expiryCode: body.expiry,
           expiry,
-          status: 'active',
-          hold: null,
           custodian: event.actor,
-          sellers: [],
-          parent: null,
-          shipment: null,
-          returnPending: false,
-          returnReceivedAt: null,
-          transfers: 0,
           lastIndex: index,
-        },
+        }),
         index,
       );
     });

@@ -10,12 +10,12 @@ import {
   RecallLiftType,
   RecallType,
 } from './manufacturer.event-types';
-import { ManufacturersController } from './manufacturers.controller';
+import { ManufacturersController, PrefixGrantsController } from './manufacturers.controller';
 
 /** Manufacturers: company prefixes, products, commissioning, recalls. */
 @Module({
   imports: [LedgerModule, PartiesModule, SupplyChainModule],
-  controllers: [ManufacturersController],
+  controllers: [ManufacturersController, PrefixGrantsController],
 })
 export class ManufacturersModule implements OnModuleInit {
   constructor(private readonly types: EventTypeRegistry) {}

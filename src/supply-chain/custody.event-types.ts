@@ -1,7 +1,7 @@
 import { EventContext, EventType, IntakeBatch } from '../ledger/event-type';
 import { LedgerEvent } from '../protocol/event';
 import { PartyRole } from '../protocol/registry';
-import { Alert, AlertKind, Item, shipmentKey } from './custody.model';
+import { Alert, AlertKind, Item, newItem, shipmentKey } from './custody.model';
 import {
   active,
   distinct,
@@ -99,34 +99,13 @@ export class PackType extends CustodyEventType<PackBody> {
       const cycle = children.filter((c) => above.has(c.code));
       if (cycle.length > 0) throw violation('CONTAINMENT_CYCLE', 'packing would put a container inside itself', cycle);
     }
-    const container = parent ?? newContainer(body.parent, event.actor, index);
+    const container =
+      parent ?? newItem({ code: body.parent, kind: 'container', custodian: event.actor, lastIndex: index });
     if (parent) store.touch(container, index);
     else store.createItem(container, index);
     for (const child of children) store.setParent(child, container.code);
     all.forEach((item) => store.touch(item, index));
   }
-}
-
-function newContainer(code: string, custodian: string, index: number): Item {
-  return {
-    code,
-    kind: 'container',
-    gtin: null,
-    serial: null,
-    lot: null,
-    expiryCode: null,
-    expiry: null,
-    status: 'active',
-    hold: null,
-    custodian,
-    sellers: [],
-    parent: null,
-    shipment: null,
-    returnPending: false,
-    returnReceivedAt: null,
-    transfers: 0,
-    lastIndex: index,
-  };
 }
 
 export class UnpackType extends CustodyEventType<UnpackBody> {

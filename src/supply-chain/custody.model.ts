@@ -35,6 +35,29 @@ export interface Item {
   lastIndex: number;
 }
 
+/** A new item, active in its creator's custody: a unit (commissioned) or a container (packed). */
+export function newItem(
+  fields: Pick<Item, 'code' | 'kind' | 'custodian' | 'lastIndex'> &
+    Partial<Pick<Item, 'gtin' | 'serial' | 'lot' | 'expiryCode' | 'expiry'>>,
+): Item {
+  return {
+    gtin: null,
+    serial: null,
+    lot: null,
+    expiryCode: null,
+    expiry: null,
+    status: 'active',
+    hold: null,
+    sellers: [],
+    parent: null,
+    shipment: null,
+    returnPending: false,
+    returnReceivedAt: null,
+    transfers: 0,
+    ...fields,
+  };
+}
+
 export interface Product {
   gtin: string;
   ndc: string | null;

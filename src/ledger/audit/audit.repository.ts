@@ -49,19 +49,8 @@ export class AuditRepository {
   private constructor(private readonly client: PoolClient) {}
 
   /** Runs `work` on one connection inside a read-only snapshot transaction. */
-  static async inSnapshot<T>(db: Database, work: (repository: AuditRepository) => Promise<T>): Promise<T> {
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await work(new AuditRepository(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  static inSnapshot<T>(db: Database, work: (repository: AuditRepository) => Promise<T>): Promise<T> {
+    return db.transaction((tx) => work(new AuditRepository(tx.client)), { snapshot: true });
   }
 
   async counts(): Promise<LogCounts> {
