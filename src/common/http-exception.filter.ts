@@ -19,8 +19,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.describe(exception);
-    if (status >= 500)
+    if (exception instanceof AppError) {
+      // A coded answer (e.g. 503 EXPORTS_BUSY) is an expected condition: one line, no stack.
+      if (status >= 500) this.logger.warn(`${status} ${exception.code}: ${exception.message}`);
+    } else if (status >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
     if (response.headersSent) return;
     response.status(status).json(body);
   }
