@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Pool, PoolClient, QueryResultRow, types } from 'pg';
+import { createHash } from 'node:crypto';
+import { Pool, PoolClient, QueryConfig, QueryResultRow, types } from 'pg';
 import { DataSource } from 'typeorm';
 
 // Log indexes and counts are BIGINT in PostgreSQL; every value we store fits in a JS number (< 2^53).
@@ -10,10 +11,26 @@ export interface Sql {
   query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
+/**
+ * Every parameterised statement is sent as a named prepared statement, so PostgreSQL parses and plans it once per
+ * connection instead of on every call (planning the verification read costs more than running it). Our SQL texts
+ * are fixed strings, so the names stay few.
+ */
+const names = new Map<string, string>();
+function prepared(text: string, params?: unknown[]): QueryConfig {
+  if (!params) return { text };
+  let name = names.get(text);
+  if (!name) {
+    name = `rx_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return { name, text, values: params };
+}
+
 class ClientSql implements Sql {
   constructor(readonly client: PoolClient) {}
   async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.client.query<T>(text, params)).rows;
+    return (await this.client.query<T>(prepared(text, params))).rows;
   }
 }
 
@@ -30,7 +47,7 @@ export class Database implements Sql {
   }
 
   async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.pool.query<T>(text, params)).rows;
+    return (await this.pool.query<T>(prepared(text, params))).rows;
   }
 
   /**
