@@ -40,7 +40,7 @@ interface Pending {
 
 /** Most work one intake transaction takes on (events, and items touched). */
 const MAX_EVENTS_PER_TRANSACTION = 5_000;
-const MAX_WEIGHT_PER_TRANSACTION = 250_000;
+const MAX_WEIGHT_PER_TRANSACTION = 50_000;
 /** Largest canonical event accepted (a commissioning event for 100,000 serials is about 3 MB). */
 const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 

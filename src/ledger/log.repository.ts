@@ -60,12 +60,12 @@ export class LogRepository {
     await tx.query('UPDATE log_sequencer SET next_index = $1 WHERE id = 1', [nextIndex]);
   }
 
-  /** Entries already logged under any of these (actor, event id) pairs. */
+  /** Entries already logged under any of these (actor, event id) pairs (an index lookup each: actor is char(13)). */
   async findByEventIds(sql: Sql, actors: string[], eventIds: string[]): Promise<StoredEntryRef[]> {
     if (actors.length === 0) return [];
     return sql.query<StoredEntryRef>(
       `SELECT e.idx, e.actor, e.event_id, e.event_hash, e.signature, e.leaf_hash, e.accepted_at
-         FROM unnest($1::text[], $2::text[]) AS k(actor, event_id)
+         FROM unnest($1::char(13)[], $2::text[]) AS k(actor, event_id)
          JOIN log_entry e ON e.actor = k.actor AND e.event_id = k.event_id`,
       [actors, eventIds],
     );

@@ -8,6 +8,9 @@ import { LogRepository } from './log.repository';
 /** Tiles kept in memory, most recently used first: 16 KiB each (see TileNodes), so at most 128 MiB. */
 const TILE_CACHE_SIZE = 8192;
 
+/** Inclusion proofs kept (about 1 KiB each). */
+const PROOF_CACHE_SIZE = 20_000;
+
 /** Slots of TileNodes: the 256 stored hashes, then the 128, 64, ..., 2 complete subtrees above them in the tile. */
 const TILE_SLOTS = 2 * TILE_WIDTH - 2;
 const levelStart = (levelInTile: number) => 2 * TILE_WIDTH - (2 * TILE_WIDTH) / 2 ** levelInTile;
@@ -61,6 +64,7 @@ class TileNodes {
 @Injectable()
 export class TreeService {
   private readonly tiles = new Map<string, TileNodes>();
+  private readonly proofs = new Map<string, Hash[]>();
 
   constructor(private readonly log: LogRepository) {}
 
@@ -96,8 +100,19 @@ export class TreeService {
     });
   }
 
-  inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
-    return this.prove(planInclusion(index, treeSize), treeSize);
+  /**
+   * Remembered per (index, tree size): a checkpoint stands for a while, and answers about the many units of one
+   * commissioning or shipment all prove the same entry against it.
+   */
+  async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
+    const key = `${index}:${treeSize}`;
+    let proof = this.proofs.get(key);
+    if (!proof) {
+      proof = await this.prove(planInclusion(index, treeSize), treeSize);
+      if (this.proofs.size >= PROOF_CACHE_SIZE) this.proofs.delete(this.proofs.keys().next().value!);
+      this.proofs.set(key, proof);
+    }
+    return proof;
   }
 
   consistencyProof(from: number, to: number): Promise<Hash[]> {

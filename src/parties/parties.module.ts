@@ -6,6 +6,7 @@ import { PartiesController } from './parties.controller';
 import { OperatorService } from './operator.service';
 import { PartiesService } from './parties.service';
 import { KeyAddType, KeyRevokeType, PartyRegisterType } from './registry.event-types';
+import { CachedKeyDirectory } from './key-directory';
 import { RegistryRepository } from './registry.repository';
 import { TableRegistryStore } from './registry.store';
 import { TokensRepository } from './tokens.repository';
@@ -27,7 +28,7 @@ export class PartiesModule implements OnModuleInit {
   onModuleInit(): void {
     this.types.register(new PartyRegisterType(), new KeyAddType(), new KeyRevokeType());
     this.types.registerStore(RegistryStore, () => new TableRegistryStore(this.registry));
-    this.types.useKeyDirectory(this.registry);
+    this.types.useKeyDirectory(new CachedKeyDirectory(this.registry));
     this.types.registerReadModel('party', 'party_key');
   }
 }

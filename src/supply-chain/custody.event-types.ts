@@ -42,7 +42,7 @@ export abstract class CustodyEventType<B extends object> implements EventType<B>
   }
 
   weight(body: B): number {
-    return itemsOf(body).length;
+    return weightOf(itemsOf(body));
   }
 
   prepare(batch: IntakeBatch, body: B, _event: LedgerEvent<B>): void {
@@ -50,6 +50,15 @@ export abstract class CustodyEventType<B extends object> implements EventType<B>
   }
 
   abstract apply(batch: IntakeBatch, context: EventContext<B>): void;
+}
+
+/**
+ * Rows an event may touch, for sizing intake transactions: a container moves everything in it, which is not known
+ * before loading, so each counts as a full case.
+ */
+const CONTAINER_WEIGHT = 1_000;
+export function weightOf(codes: string[]): number {
+  return codes.reduce((sum, code) => sum + (code.startsWith('(00)') ? CONTAINER_WEIGHT : 1), 0);
 }
 
 function itemsOf(body: object): string[] {
@@ -76,7 +85,7 @@ export class PackType extends CustodyEventType<PackBody> {
   readonly actorRoles = CUSTODIANS;
 
   override weight(body: PackBody): number {
-    return body.children.length;
+    return weightOf(body.children);
   }
 
   override prepare(batch: IntakeBatch, body: PackBody): void {
@@ -114,7 +123,7 @@ export class UnpackType extends CustodyEventType<UnpackBody> {
   readonly actorRoles = CUSTODIANS;
 
   override weight(body: UnpackBody): number {
-    return body.children?.length ?? 100;
+    return body.children ? weightOf(body.children) : CONTAINER_WEIGHT;
   }
 
   override prepare(batch: IntakeBatch, body: UnpackBody): void {

@@ -22,8 +22,11 @@ interface ItemRow {
   last_idx: number;
 }
 
-const ITEM_COLUMNS = `code, kind, gtin, serial, lot, expiry_code, to_char(expiry, 'YYYY-MM-DD') AS expiry, status, hold,
-  custodian, sellers, parent, shipment, return_pending, return_received_at, transfers, last_idx`;
+/** The columns of an item row as `toItem` reads them, from the table aliased `a`. */
+const itemColumns = (a: string) =>
+  `${a}.code, ${a}.kind, ${a}.gtin, ${a}.serial, ${a}.lot, ${a}.expiry_code, to_char(${a}.expiry, 'YYYY-MM-DD') AS expiry,
+   ${a}.status, ${a}.hold, ${a}.custodian, ${a}.sellers, ${a}.parent, ${a}.shipment, ${a}.return_pending,
+   ${a}.return_received_at, ${a}.transfers, ${a}.last_idx`;
 
 export const toItem = (r: ItemRow): Item => ({
   code: r.code,
@@ -142,13 +145,15 @@ export class CustodyRepository {
   /** The items and, for containers, everything packed in them, at any depth. */
   async itemsWithContents(sql: Sql, codes: string[]): Promise<Item[]> {
     if (codes.length === 0) return [];
+    // Carries the rows down the tree and recurses only from containers (units hold nothing), so each level is an
+    // index probe on `parent` for the containers found, never a scan of the item table.
     const rows = await sql.query<ItemRow>(
       `WITH RECURSIVE tree AS (
-         SELECT code FROM item WHERE code = ANY($1::text[])
-         UNION
-         SELECT c.code FROM item c JOIN tree t ON c.parent = t.code
+         SELECT ${itemColumns('i')} FROM item i WHERE i.code = ANY($1::text[])
+         UNION ALL
+         SELECT ${itemColumns('c')} FROM tree t JOIN item c ON c.parent = t.code WHERE t.kind = 'container'
        )
-       SELECT ${ITEM_COLUMNS} FROM item WHERE code IN (SELECT code FROM tree)`,
+       SELECT * FROM tree`,
       [codes],
     );
     return rows.map(toItem);
