@@ -19,7 +19,8 @@
 import * as os from 'node:os';
 import { Pool } from 'pg';
 import { openCheckpoint } from '../src/checkpoint';
-import { equalBytes, Hash, verifyConsistency, verifyInclusion } from '../src/merkle';
+import { equalBytes } from '../src/bytes';
+import { Hash, verifyConsistency, verifyInclusion } from '../src/merkle';
 import { tileWidth } from '../src/merkle/tiles';
 import { BenchArgs } from './lib/args';
 import { HttpClient, KeptResponse, LoadRequest, LoadResult, closedLoop, combineResults } from './lib/http-load';

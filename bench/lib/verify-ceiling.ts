@@ -1,4 +1,4 @@
-import { base64ToBytes } from '../../src/signing/bytes';
+import { base64ToBytes } from '../../src/bytes';
 import { verifyStrictNode, verifyStrictNodeAsync } from '../../src/signing/ed25519-node';
 import { signedEventBytes } from '../../src/signing/event-signing';
 import { nowMs } from './stats';

@@ -6,7 +6,7 @@
  */
 import { EVENT_TIME_PATTERN, KEY_ID_PATTERN, LedgerEvent, parseEventTime } from '../protocol/event';
 import { ReportScope } from '../protocol/bundle';
-import { base64ToBytes } from '../signing/bytes';
+import { base64ToBytes } from '../bytes';
 
 export class ShapeError extends Error {
   constructor(

@@ -16,7 +16,7 @@ import { Checkpoint, NoteVerifier, openCheckpoint, parseVerifierKey } from '../c
 import { Hash, isHash, nodeHash } from '../merkle/hash';
 import { planConsistency } from '../merkle/proof';
 import { verifyConsistency } from '../merkle/verify';
-import { base64ToBytes, bytesToBase64, equalBytes } from '../signing/bytes';
+import { base64ToBytes, bytesToBase64, equalBytes } from '../bytes';
 
 /** The checkpoint trusted so far: its signed note (re-verified here), or just its size and root (standard base64). */
 export type TrustedCheckpoint = { note: string } | { size: number; rootHash: string | Uint8Array };

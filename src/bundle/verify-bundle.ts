@@ -25,7 +25,7 @@ import { parseEventTime } from '../protocol/event';
 import { parseItemCode, unitCode } from '../protocol/item-code';
 import { encodeLeaf } from '../protocol/leaf';
 import { REGISTRY_EVENT_TYPES, RegistryViolation } from '../protocol/registry';
-import { bytesToBase64 } from '../signing/bytes';
+import { bytesToBase64 } from '../bytes';
 import { verifyStrict } from '../signing/ed25519';
 import { signedEventBytes } from '../signing/event-signing';
 import { BundleCheck, BundleFailure, BundleReport, DEFAULT_MAX_FAILURES, FailureLog } from './bundle-report';

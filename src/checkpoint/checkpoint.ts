@@ -6,7 +6,7 @@
  *   <base64 root hash>
  *   [extension lines]
  */
-import { decodeBase64, encodeBase64 } from './base64';
+import { base64ToBytesOrNull, bytesToBase64 } from '../bytes';
 import { NoteError } from './errors';
 import { NoteSigner, NoteVerifier } from './keys';
 import { OpenedNote, openNote, signNote } from './note';
@@ -46,7 +46,7 @@ export function formatCheckpoint(checkpoint: Checkpoint): string {
     throw malformed(`root hash must be ${ROOT_HASH_SIZE} bytes`);
   }
   extensions.forEach((line, i) => checkLine(line, `extension line ${i + 1}`));
-  return [origin, String(size), encodeBase64(rootHash), ...extensions].map((line) => `${line}\n`).join('');
+  return [origin, String(size), bytesToBase64(rootHash), ...extensions].map((line) => `${line}\n`).join('');
 }
 
 export function parseCheckpoint(text: string): Checkpoint {
@@ -60,7 +60,7 @@ export function parseCheckpoint(text: string): Checkpoint {
   }
   const size = Number(sizeText);
   if (!Number.isSafeInteger(size)) throw malformed(`tree size ${sizeText} exceeds 2^53 - 1`);
-  const rootHash = decodeBase64(rootText);
+  const rootHash = base64ToBytesOrNull(rootText);
   if (rootHash === null) throw malformed('root hash is not canonical base64');
   if (rootHash.length !== ROOT_HASH_SIZE)
     throw malformed(`root hash is ${rootHash.length} bytes, not ${ROOT_HASH_SIZE}`);

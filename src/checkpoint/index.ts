@@ -1,6 +1,5 @@
 export type { NoteErrorCode } from './errors';
 export { NoteError } from './errors';
-export { encodeBase64, decodeBase64 } from './base64';
 export { isValidKeyName } from './text';
 export type { NoteVerifier, NoteSigner, Ed25519NoteVerifier, Ed25519NoteSigner } from './keys';
 export {

@@ -20,7 +20,7 @@ import {
   sign,
   verifyStrict,
 } from '../signing/ed25519';
-import { decodeBase64, encodeBase64 } from './base64';
+import { base64ToBytesOrNull, bytesToBase64 } from '../bytes';
 import { NoteError } from './errors';
 import { isValidKeyName, utf8 } from './text';
 
@@ -113,13 +113,13 @@ export function ed25519Signer(name: string, seed: Uint8Array): Ed25519NoteSigner
 
 export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
   const verifier = ed25519Verifier(name, publicKey);
-  const keyData = encodeBase64(Uint8Array.of(ED25519_SIGNATURE_TYPE, ...verifier.publicKey));
+  const keyData = bytesToBase64(Uint8Array.of(ED25519_SIGNATURE_TYPE, ...verifier.publicKey));
   return `${name}+${keyIdHex(verifier.keyId)}+${keyData}`;
 }
 
 export function formatSignerKey(name: string, seed: Uint8Array): string {
   const signer = ed25519Signer(name, seed);
-  const keyData = encodeBase64(Uint8Array.of(ED25519_SIGNATURE_TYPE, ...seed));
+  const keyData = bytesToBase64(Uint8Array.of(ED25519_SIGNATURE_TYPE, ...seed));
   return `PRIVATE+KEY+${name}+${keyIdHex(signer.keyId)}+${keyData}`;
 }
 
@@ -138,7 +138,7 @@ function splitKey(text: string, what: string): { name: string; keyIdText: string
   if (!/^[0-9a-f]{8}$/.test(keyIdText)) {
     throw invalidKey(`malformed ${what}: key ID ${JSON.stringify(keyIdText)} is not 8 lowercase hex digits`);
   }
-  const keyData = decodeBase64(keyDataText);
+  const keyData = base64ToBytesOrNull(keyDataText);
   if (keyData === null) throw invalidKey(`malformed ${what}: key data is not canonical base64`);
   if (keyData.length === 0 || keyData[0] !== ED25519_SIGNATURE_TYPE) {
     throw invalidKey(`unsupported ${what}: only signature type 0x01 (Ed25519) is supported`);

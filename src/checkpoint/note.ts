@@ -7,7 +7,7 @@
  *
  * The signed message is the text including its final newline, without the blank separator line.
  */
-import { decodeBase64, encodeBase64 } from './base64';
+import { base64ToBytesOrNull, bytesToBase64 } from '../bytes';
 import { NoteError } from './errors';
 import { KEY_ID_LENGTH, NoteSigner, NoteVerifier, keyIdHex } from './keys';
 import { decodeUtf8, hasForbiddenControl, isValidKeyName, isWellFormed, utf8 } from './text';
@@ -70,7 +70,7 @@ export function signNote(text: string, signers: NoteSigner | readonly NoteSigner
     if (seen.has(id)) throw new NoteError('INVALID_KEY', `key ${id} is listed twice`);
     seen.add(id);
     const signature = signer.sign(message);
-    return `${SIGNATURE_PREFIX}${signer.name} ${encodeBase64(Uint8Array.of(...signer.keyId, ...signature))}\n`;
+    return `${SIGNATURE_PREFIX}${signer.name} ${bytesToBase64(Uint8Array.of(...signer.keyId, ...signature))}\n`;
   });
   const note = `${text}\n${lines.join('')}`;
   if (utf8(note).length > MAX_NOTE_BYTES)
@@ -129,7 +129,7 @@ function parseSignatureLine(line: string, number: number): NoteSignature {
   const name = space < 0 ? rest : rest.slice(0, space);
   const encoded = space < 0 ? '' : rest.slice(space + 1);
   if (!isValidKeyName(name)) throw malformed(`signature line ${number} has an invalid key name`);
-  const bytes = encoded === '' ? null : decodeBase64(encoded);
+  const bytes = encoded === '' ? null : base64ToBytesOrNull(encoded);
   if (bytes === null) throw malformed(`signature line ${number} is not "— <name> <base64>"`);
   if (bytes.length <= KEY_ID_LENGTH)
     throw malformed(`signature line ${number} is too short for a key ID and signature`);

@@ -1,5 +1,5 @@
 import { isGln } from '../gs1/identifiers';
-import { bytesToBase64 } from '../signing/bytes';
+import { bytesToBase64 } from '../bytes';
 import { generateSecretKey } from '../signing/ed25519';
 import { formatKeyFile, parseKeyFile } from '../signing/key-file';
 import { CliError, Output } from './cli-error';

@@ -5,7 +5,7 @@
 import { Checkpoint, Ed25519NoteVerifier } from '../checkpoint';
 import { verifyConsistency, verifyInclusion } from '../merkle/verify';
 import { LedgerClient } from '../sdk/client';
-import { bytesToBase64, bytesToHex, equalBytes } from '../signing/bytes';
+import { bytesToBase64, bytesToHex, equalBytes } from '../bytes';
 import { CliError, Output } from './cli-error';
 import { readInput, resolveLogKey, writeNewFile } from './files';
 import { decodeHash, decodeProof, openLogCheckpoint, rootFromTiles, VerificationError } from './log-proofs';

@@ -12,7 +12,7 @@ import { verifyInclusion } from '../merkle/verify';
 import type { Receipt } from '../ledger/receipt';
 import type { SignedEvent } from '../protocol/event';
 import { encodeLeaf } from '../protocol/leaf';
-import { base64ToBytes, bytesToBase64, hexToBytes } from '../signing/bytes';
+import { base64ToBytes, bytesToBase64, hexToBytes } from '../bytes';
 import { signedEventBytes } from '../signing/event-signing';
 import { CliError } from './cli-error';
 

@@ -14,7 +14,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkNewCheckpoint, CheckpointProblem, TreeHead } from '../bundle/monitor';
 import { Checkpoint, NoteVerifier, openCheckpoint } from '../checkpoint';
 import { LedgerClient, LedgerConnectionError, LedgerHttpError } from '../sdk/client';
-import { bytesToBase64 } from '../signing/bytes';
+import { bytesToBase64 } from '../bytes';
 import { CliError, Output } from './cli-error';
 import { resolveLogKey } from './files';
 

@@ -7,7 +7,7 @@ import { Checkpoint, Ed25519NoteVerifier } from '../checkpoint';
 import { verifyConsistency } from '../merkle/verify';
 import type { SignedEvent } from '../protocol/event';
 import { BatchItemResult, LedgerClient, LedgerConnectionError, LedgerHttpError } from '../sdk/client';
-import { bytesToBase64, equalBytes } from '../signing/bytes';
+import { bytesToBase64, equalBytes } from '../bytes';
 import { CliError, Output } from './cli-error';
 import { parseEventsText } from './events-file';
 import { readInput, readKeyFile, resolveLogKey } from './files';

@@ -15,7 +15,7 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalJson } from '../canonical-json';
-import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../signing/bytes';
+import { bytesToHex, concatBytes, hexToBytes, utf8 } from '../bytes';
 import { signedEventBytes, type SignableEvent } from '../signing/event-signing';
 
 /** RFC 4122 Appendix C: the name space for URLs. */

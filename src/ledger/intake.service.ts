@@ -10,7 +10,7 @@ import { leafHash } from '../merkle/hash';
 import { LedgerEvent, parseEventTime } from '../protocol/event';
 import { encodeLeaf } from '../protocol/leaf';
 import { genesisKey, RegistryViolation } from '../protocol/registry';
-import { base64ToBytes, bytesToBase64 } from '../signing/bytes';
+import { base64ToBytes, bytesToBase64 } from '../bytes';
 import { verifyStrictNodeAsync } from '../signing/ed25519-node';
 import { SIGNED_EVENT_PREFIX } from '../signing/event-signing';
 import { LedgerEventDto } from './dto/signed-event.dto';

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { RunMode } from '../config/run-mode';
 import { Database } from '../database/database';
-import { equalBytes } from '../merkle/bytes';
+import { equalBytes } from '../bytes';
 import { MerkleFrontier } from '../merkle/frontier';
 import { TILE_HEIGHT } from '../merkle/tiles';
 import { CheckpointService, PublishedCheckpoint } from './checkpoint.service';

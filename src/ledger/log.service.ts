@@ -4,7 +4,7 @@ import { AuthError } from '../common/app-error';
 import { Hash } from '../merkle/hash';
 import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '../merkle/tiles';
 import { encodeLeaf } from '../protocol/leaf';
-import { bytesToBase64 } from '../signing/bytes';
+import { bytesToBase64 } from '../bytes';
 import { CheckpointService, PublishedCheckpoint } from './checkpoint.service';
 import { LedgerError } from './ledger.errors';
 import { LogRepository } from './log.repository';

@@ -1,4 +1,3 @@
-export { hex, fromHex, equalBytes } from './bytes';
 export type { Hash } from './hash';
 export { HASH_SIZE, EMPTY_ROOT, leafHash, nodeHash, isHash } from './hash';
 export type { NodeId } from './node-id';

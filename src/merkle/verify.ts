@@ -3,7 +3,7 @@
  * bit operations done in exact arithmetic so that sizes up to 2^53 work. These functions never throw: anything
  * malformed (wrong hash lengths, impossible sizes, a proof of the wrong length) is simply not a valid proof.
  */
-import { equalBytes } from './bytes';
+import { equalBytes } from '../bytes';
 import { EMPTY_ROOT, Hash, isHash, nodeHash } from './hash';
 import { isTreeSize } from './node-id';
 

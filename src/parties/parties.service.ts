@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { RunMode } from '../config/run-mode';
 import { Receipt } from '../ledger/receipt';
 import { KeyRecord, PartyRecord, PartyRole } from '../protocol/registry';
-import { base64ToBytes, bytesToBase64 } from '../signing/bytes';
+import { base64ToBytes, bytesToBase64 } from '../bytes';
 import { keyIdOf } from '../signing/event-signing';
 import { AddKeyDto, RegisterPartyDto } from './dto/party-requests.dto';
 import { KeyAddBodyDto, KeyRevokeBodyDto, PartyRegisterBodyDto } from './dto/registry-bodies.dto';

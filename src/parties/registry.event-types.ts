@@ -1,7 +1,7 @@
 import { EventContext, EventType, IntakeBatch } from '../ledger/event-type';
 import { LedgerEvent } from '../protocol/event';
 import { applyRegistryEvent, PartyRegisterBody } from '../protocol/registry';
-import { base64ToBytes } from '../signing/bytes';
+import { base64ToBytes } from '../bytes';
 import { keyIdOf } from '../signing/event-signing';
 import { KeyAddBodyDto, KeyRevokeBodyDto, PartyRegisterBodyDto } from './dto/registry-bodies.dto';
 

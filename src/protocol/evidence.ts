@@ -5,7 +5,7 @@
 import { NoteVerifier, openCheckpoint, parseVerifierKey } from '../checkpoint';
 import { leafHash } from '../merkle/hash';
 import { verifyInclusion } from '../merkle/verify';
-import { base64ToBytes, bytesToBase64, equalBytes } from '../signing/bytes';
+import { base64ToBytes, bytesToBase64, equalBytes } from '../bytes';
 import { decodeLeaf } from './leaf';
 
 export interface Evidence {

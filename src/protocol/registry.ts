@@ -7,7 +7,7 @@
  * verifier (over memory); there is no second copy of them.
  */
 import { keyIdOf } from '../signing/event-signing';
-import { base64ToBytes } from '../signing/bytes';
+import { base64ToBytes } from '../bytes';
 import { publicKeyRejection } from '../signing/ed25519';
 import { LedgerEvent, parseEventTime } from './event';
 

@@ -10,7 +10,7 @@
 import { Buffer } from 'node:buffer';
 import { createPublicKey, KeyObject, verify as cryptoVerify } from 'node:crypto';
 import { BoundedCache } from './bounded-cache';
-import { bytesToHex, isBytes } from './bytes';
+import { bytesToHex, isBytes } from '../bytes';
 import { hasCanonicalScalar, isValidPublicKey, PUBLIC_KEY_LENGTH } from './ed25519';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4); the raw 32 key bytes follow it. */

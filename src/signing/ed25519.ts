@@ -18,7 +18,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { BoundedCache } from './bounded-cache';
-import { bytesToHex, equalBytes, isBytes } from './bytes';
+import { bytesToHex, equalBytes, isBytes } from '../bytes';
 
 export const PUBLIC_KEY_LENGTH = 32;
 export const SECRET_KEY_LENGTH = 32;

@@ -11,7 +11,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalBytes } from '../canonical-json';
-import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, isBytes, utf8 } from './bytes';
+import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, isBytes, utf8 } from '../bytes';
 import { PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verifyStrict } from './ed25519';
 
 /** ASCII `rxledger/event/v1` followed by a line feed. */

@@ -8,7 +8,7 @@
  * that can be checked, so a hand-edited or truncated file fails here with a clear message instead of producing
  * signatures the ledger rejects. Error messages never contain key material.
  */
-import { base64ToBytes, bytesToBase64, equalBytes, isBytes } from './bytes';
+import { base64ToBytes, bytesToBase64, equalBytes, isBytes } from '../bytes';
 import { publicKeyOf, SECRET_KEY_LENGTH } from './ed25519';
 import { keyIdOf } from './event-signing';
 

@@ -6,7 +6,7 @@ import { TreeService } from '../ledger/tree.service';
 import { Evidence } from '../protocol/evidence';
 import { encodeLeaf } from '../protocol/leaf';
 import { unitCode } from '../protocol/item-code';
-import { bytesToBase64 } from '../signing/bytes';
+import { bytesToBase64 } from '../bytes';
 import { Asked, isSuspicious, judge, Reason, Verdict, verdictOf } from './verdict';
 import { VerificationRecorder } from './verification-recorder';
 import { PackageFacts, VerificationRepository } from './verification.repository';

@@ -10,7 +10,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { formatSignerKey } from '../../src/checkpoint';
 import { appendCheckDigit } from '../../src/gs1/check-digit';
 import { LedgerEvent } from '../../src/protocol/event';
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { fastEvent } from '../support/fast-sign';
 import { HttpClient, mapLimit } from '../support/http-client';
 import {

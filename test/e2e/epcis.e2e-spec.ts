@@ -11,7 +11,7 @@ import { formatSgtinUrn } from '../../src/gs1';
 import type { LedgerEvent } from '../../src/protocol/event';
 import { parseItemCode } from '../../src/protocol/item-code';
 import { LedgerClient } from '../../src/sdk/client';
-import { base64ToBytes, bytesToHex } from '../../src/signing/bytes';
+import { base64ToBytes, bytesToHex } from '../../src/bytes';
 import type { SigningKey } from '../../src/signing/key-file';
 import { item, newTradingPartners, registerProduct, serials, units } from '../support/supply-chain';
 import { createTestApp, TestApp, TestParty } from '../support/test-app';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { appendCheckDigit } from '../../src/gs1/check-digit';
 import { LedgerEvent } from '../../src/protocol/event';
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { keyIdOf, signEvent } from '../../src/signing/event-signing';
 import { createTestApp, newGln, newParty, testAddress, TestApp, TestParty } from '../support/test-app';

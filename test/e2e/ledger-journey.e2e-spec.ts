@@ -5,7 +5,7 @@
  */
 import { formatVerifierKey, NoteVerifier } from '../../src/checkpoint';
 import { LedgerEvent } from '../../src/protocol/event';
-import { bytesToBase64, bytesToHex } from '../../src/signing/bytes';
+import { bytesToBase64, bytesToHex } from '../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { keyIdOf, verifyEventSignature } from '../../src/signing/event-signing';
 import {

@@ -1,4 +1,4 @@
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { createTestApp, newGln, newParty, testAddress, TestApp } from '../support/test-app';
 

@@ -19,7 +19,7 @@ import { applyRegistryEvent, checkSigner, keyRefusal, MemoryRegistry } from '../
 import { verifyBundle } from '../../src/bundle';
 import { EpcisDocument, RXL, validateEpcisDocument } from '../../src/epcis';
 import { CSV_COLUMNS } from '../../src/reports/formats/csv.format';
-import { base64ToBytes } from '../../src/signing/bytes';
+import { base64ToBytes } from '../../src/bytes';
 import { verifyStrictNode } from '../../src/signing/ed25519-node';
 import { signedEventBytes, verifyEventSignature } from '../../src/signing/event-signing';
 import {

@@ -1,7 +1,7 @@
 import { openCheckpoint, parseVerifierKey } from '../../src/checkpoint';
 import { leafHash as hashLeaf } from '../../src/merkle/hash';
 import { verifyInclusion } from '../../src/merkle/verify';
-import { base64ToBytes } from '../../src/signing/bytes';
+import { base64ToBytes } from '../../src/bytes';
 import {
   accept,
   item,

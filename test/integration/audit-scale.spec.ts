@@ -6,7 +6,7 @@ import { dataSourceOptions } from '../../src/database/data-source';
 import { AuditProgress, runAudit } from '../../src/ledger/audit/audit';
 import { IntakeService } from '../../src/ledger/intake.service';
 import { LedgerEvent } from '../../src/protocol/event';
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { verifyStrictNodeAsync } from '../../src/signing/ed25519-node';
 import { signedEventBytes } from '../../src/signing/event-signing';
 import { createTestApp, newParty, TestApp } from '../support/test-app';

@@ -8,7 +8,7 @@ import { AuditProgress, eventTimeMicros, runAudit } from '../../src/ledger/audit
 import { leafHash } from '../../src/merkle/hash';
 import { encodeLeaf } from '../../src/protocol/leaf';
 import { canonicalJson } from '../../src/canonical-json';
-import { base64ToBytes, bytesToBase64, concatBytes, utf8 } from '../../src/signing/bytes';
+import { base64ToBytes, bytesToBase64, concatBytes, utf8 } from '../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { SIGNED_EVENT_PREFIX } from '../../src/signing/event-signing';
 import { sha256 } from '@noble/hashes/sha2.js';

@@ -4,7 +4,7 @@
  * events. Each step prints its timing; the assertions are about what was accepted and stored.
  */
 import { Client } from 'pg';
-import { base64ToBytes } from '../../src/signing/bytes';
+import { base64ToBytes } from '../../src/bytes';
 import { verifyStrictNode } from '../../src/signing/ed25519-node';
 import { signedEventBytes } from '../../src/signing/event-signing';
 import {

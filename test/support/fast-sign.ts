@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, KeyObject, randomBytes, sign } from 'node:crypto';
 import { LedgerEvent } from '../../src/protocol/event';
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { signedEventBytes, signEvent } from '../../src/signing/event-signing';
 import { TestParty } from './test-app';
 

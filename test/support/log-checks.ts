@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../src/canonical-json';
 import { NoteVerifier, openCheckpoint, parseVerifierKey } from '../../src/checkpoint';
 import { verifyConsistency, verifyInclusion } from '../../src/merkle';
-import { base64ToBytes, bytesToBase64 } from '../../src/signing/bytes';
+import { base64ToBytes, bytesToBase64 } from '../../src/bytes';
 
 /** A checkpoint whose signature has been verified. */
 export interface SeenCheckpoint {

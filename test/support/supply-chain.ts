@@ -8,7 +8,7 @@ import { createApp, createLogger } from '../../src/app.factory';
 import { makeGtin14, makeSscc } from '../../src/gs1/identifiers';
 import { LedgerEvent } from '../../src/protocol/event';
 import { containerCode, parseItemCode, unitCode } from '../../src/protocol/item-code';
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { signedEventBytes } from '../../src/signing/event-signing';
 import { CustodyRepository } from '../../src/supply-chain/custody.repository';
 import { newParty, TestApp, TestParty } from './test-app';

@@ -9,7 +9,7 @@ import { Secrets } from '../../src/config/secrets';
 import { appendCheckDigit } from '../../src/gs1/check-digit';
 import { LedgerEvent } from '../../src/protocol/event';
 import { PartyRole } from '../../src/protocol/registry';
-import { bytesToBase64 } from '../../src/signing/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { keyIdOf, signEvent } from '../../src/signing/event-signing';
 import { createTestDatabase, testDataDir } from './postgres';

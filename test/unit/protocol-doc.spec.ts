@@ -62,7 +62,7 @@ import {
   REGISTRY_EVENT_TYPES,
 } from '../../src/protocol/registry';
 import { REPORT_ERRORS } from '../../src/reports/reports.errors';
-import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, hexToBytes, utf8 } from '../../src/signing/bytes';
+import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, hexToBytes, utf8 } from '../../src/bytes';
 import { publicKeyOf } from '../../src/signing/ed25519';
 import { verifyStrictNode } from '../../src/signing/ed25519-node';
 import {

@@ -27,7 +27,7 @@ import {
   REGISTRY_EVENT_TYPES,
   RegistryViolation,
 } from '../../protocol/registry';
-import { bytesToBase64, equalBytes } from '../../signing/bytes';
+import { bytesToBase64, equalBytes } from '../../bytes';
 import { verifyStrictNode, verifyStrictNodeAsync } from '../../signing/ed25519-node';
 import { SIGNED_EVENT_PREFIX } from '../../signing/event-signing';
 import { AuditFailure, AuditFailureCode, AuditReport } from './audit-report';

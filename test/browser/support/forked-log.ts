@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseSignerKey, signCheckpoint } from '../../../src/checkpoint';
 import { consistencyProof, nodeHash, nodeRange } from '../../../src/merkle';
-import { bytesToBase64 } from '../../../src/signing/bytes';
+import { bytesToBase64 } from '../../../src/bytes';
 
 /** RFC 9162 §2.1.1 MTH over leaf hashes. */
 export function treeHash(leaves: Uint8Array[]): Uint8Array {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BundleReport, verifyBundle } from '../../../src/bundle';
-import { bytesToBase64 } from '../../../src/signing/bytes';
+import { bytesToBase64 } from '../../../src/bytes';
 import { publicKeyOf } from '../../../src/signing/ed25519';
 import { verifyStrictNode } from '../../../src/signing/ed25519-node';
 import { fastSign } from '../../support/fast-sign';

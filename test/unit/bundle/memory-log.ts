@@ -22,7 +22,7 @@ import { LedgerEvent } from '../../../src/protocol/event';
 import { containerCode, unitCode } from '../../../src/protocol/item-code';
 import { encodeLeaf } from '../../../src/protocol/leaf';
 import { PartyRole, REGISTRY_EVENT_TYPES } from '../../../src/protocol/registry';
-import { base64ToBytes, bytesToBase64 } from '../../../src/signing/bytes';
+import { base64ToBytes, bytesToBase64 } from '../../../src/bytes';
 import { publicKeyOf } from '../../../src/signing/ed25519';
 import { keyIdOf, signedEventBytes } from '../../../src/signing/event-signing';
 import { fastSign } from '../../support/fast-sign';

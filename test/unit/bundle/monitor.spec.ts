@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
 import { checkNewCheckpoint } from '../../../src/bundle';
 import { ed25519Signer, signCheckpoint } from '../../../src/checkpoint';
-import { bytesToBase64 } from '../../../src/signing/bytes';
+import { bytesToBase64 } from '../../../src/bytes';
 import { LOG_ORIGIN, MemoryLog } from './memory-log';
 
 /** A log of `size` random leaves. */

@@ -34,6 +34,7 @@ describe('src/bundle is a pure library', () => {
     const folders = new Set(files.map((file) => file.split('/')[0]));
     expect([...folders].sort()).toEqual([
       'bundle',
+      'bytes',
       'canonical-json',
       'checkpoint',
       'gs1',

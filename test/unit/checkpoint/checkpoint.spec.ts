@@ -12,7 +12,8 @@ import {
   signCheckpoint,
   signNote,
 } from '../../../src/checkpoint';
-import { fromHex, hex, leafHash } from '../../../src/merkle';
+import { leafHash } from '../../../src/merkle';
+import { bytesToHex, hexToBytes } from '../../../src/bytes';
 import { generateSecretKey } from '../../../src/signing/ed25519';
 
 const noteVectors = (
@@ -56,7 +57,7 @@ describe('checkpoint vectors', () => {
     const parsed = parseCheckpoint(body);
     expect(parsed.origin).toBe(v.parsed!.origin);
     expect(parsed.size).toBe(v.parsed!.tree_size);
-    expect(hex(parsed.rootHash)).toBe(v.parsed!.root_hash_hex);
+    expect(bytesToHex(parsed.rootHash)).toBe(v.parsed!.root_hash_hex);
     expect(parsed.extensions).toEqual([]);
     expect(formatCheckpoint(parsed)).toBe(body);
   });
@@ -77,7 +78,7 @@ describe('checkpoint vectors', () => {
 describe('formatCheckpoint / parseCheckpoint', () => {
   it('writes origin, size, base64 root and extension lines, each ending in a newline', () => {
     expect(
-      formatCheckpoint(checkpoint({ size: 0, rootHash: fromHex('00'.repeat(32)), extensions: ['a b', 'c'] })),
+      formatCheckpoint(checkpoint({ size: 0, rootHash: hexToBytes('00'.repeat(32)), extensions: ['a b', 'c'] })),
     ).toBe(`${ORIGIN}\n0\n${'A'.repeat(43)}=\na b\nc\n`);
   });
 
@@ -95,7 +96,10 @@ describe('formatCheckpoint / parseCheckpoint', () => {
         (origin, size, rootHash, extensions) => {
           const cp = { origin, size, rootHash, extensions };
           const parsed = parseCheckpoint(formatCheckpoint(cp));
-          expect({ ...parsed, rootHash: hex(parsed.rootHash) }).toEqual({ ...cp, rootHash: hex(rootHash) });
+          expect({ ...parsed, rootHash: bytesToHex(parsed.rootHash) }).toEqual({
+            ...cp,
+            rootHash: bytesToHex(rootHash),
+          });
         },
       ),
     );
@@ -115,7 +119,7 @@ describe('formatCheckpoint / parseCheckpoint', () => {
     ['an unpadded root', `${originLine}\n${sizeLine}\n${rootLine.replace('=', '')}\n`],
     [
       'a URL-safe root',
-      `${originLine}\n${sizeLine}\n${Buffer.from(fromHex('fb'.repeat(32))).toString('base64url')}=\n`,
+      `${originLine}\n${sizeLine}\n${Buffer.from(hexToBytes('fb'.repeat(32))).toString('base64url')}=\n`,
     ],
     ['a missing root line', `${originLine}\n${sizeLine}\n`],
     ['an empty origin', `\n${sizeLine}\n${rootLine}\n`],
@@ -148,7 +152,7 @@ describe('signCheckpoint / openCheckpoint', () => {
     expect(note.startsWith(`${ORIGIN}\n20852163\n`)).toBe(true);
     const opened = openCheckpoint(note, log.verifier);
     expect(opened.checkpoint.size).toBe(20852163);
-    expect(hex(opened.checkpoint.rootHash)).toBe(hex(root));
+    expect(bytesToHex(opened.checkpoint.rootHash)).toBe(bytesToHex(root));
     expect(opened.checkpoint.extensions).toEqual(['ext']);
     expect(opened.note.signatures.map((s) => s.name)).toEqual([ORIGIN]);
   });

@@ -15,7 +15,7 @@ import {
   parseVerifierKey,
   signNote,
 } from '../../../src/checkpoint';
-import { hex } from '../../../src/merkle';
+import { bytesToHex } from '../../../src/bytes';
 import { generateSecretKey } from '../../../src/signing/ed25519';
 
 interface NoteVector {
@@ -116,7 +116,7 @@ describe('signed-note vectors', () => {
     };
     const parsed = parseNote(`${v.checkpoint}${v.cosignature_line}\n`);
     expect(parsed.text).toBe('example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n');
-    expect(parsed.signatures.map((s) => [s.name, hex(s.keyId), s.signature.length])).toEqual([
+    expect(parsed.signatures.map((s) => [s.name, bytesToHex(s.keyId), s.signature.length])).toEqual([
       ['example.com/behind-the-sofa', v.parsed.log_sig_key_id_hex, 64],
       ['witness.example.com/w1', v.parsed.cosig_key_id_hex, 8 + 64],
     ]);

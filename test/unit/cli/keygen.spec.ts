@@ -5,7 +5,7 @@ import { CliError, Output } from '../../../src/cli/cli-error';
 import { readKeyFile, resolveLogKey } from '../../../src/cli/files';
 import { keygen } from '../../../src/cli/keygen';
 import { generateNoteKey } from '../../../src/checkpoint';
-import { base64ToBytes } from '../../../src/signing/bytes';
+import { base64ToBytes } from '../../../src/bytes';
 import { keyIdOf } from '../../../src/signing/event-signing';
 
 function capture(): Output & { lines: string[]; errors: string[] } {

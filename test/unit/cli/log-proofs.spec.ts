@@ -3,7 +3,7 @@ import { decodeHash, rootFromTiles, verifyReceipt, VerificationError } from '../
 import { Receipt } from '../../../src/ledger/receipt';
 import { Hash, inclusionProof, leafHash, MerkleFrontier, NodeId, nodeHash } from '../../../src/merkle';
 import { encodeLeaf } from '../../../src/protocol/leaf';
-import { bytesToBase64, bytesToHex, concatBytes, utf8 } from '../../../src/signing/bytes';
+import { bytesToBase64, bytesToHex, concatBytes, utf8 } from '../../../src/bytes';
 import { generateSecretKey } from '../../../src/signing/ed25519';
 import { keyIdOf, signEvent, signedEventBytes } from '../../../src/signing/event-signing';
 import { publicKeyOf } from '../../../src/signing/ed25519';

@@ -7,7 +7,7 @@ describe('src/epcis is a pure library', () => {
   const folder = join(__dirname, '../../../src/epcis');
   const files = readdirSync(folder).filter((name) => name.endsWith('.ts'));
   const allowed =
-    /^(\.\/[a-z0-9-]+(\.json)?|\.\.\/(gs1|canonical-json|protocol\/[a-z-]+|signing\/(bytes|event-signing))|ajv|ajv-formats|@noble\/hashes\/[a-z0-9]+\.js)$/;
+    /^(\.\/[a-z0-9-]+(\.json)?|\.\.\/(gs1|bytes|canonical-json|protocol\/[a-z-]+|signing\/event-signing)|ajv|ajv-formats|@noble\/hashes\/[a-z0-9]+\.js)$/;
 
   it.each(files)('%s imports only pure modules and uses no Node-only globals', (name) => {
     const source = readFileSync(join(folder, name), 'utf8');

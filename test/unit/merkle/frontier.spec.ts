@@ -1,4 +1,5 @@
-import { EMPTY_ROOT, MerkleFrontier, hex, leafHash, nodeHash } from '../../../src/merkle';
+import { EMPTY_ROOT, MerkleFrontier, leafHash, nodeHash } from '../../../src/merkle';
+import { bytesToHex } from '../../../src/bytes';
 
 const leaf = (i: number): Uint8Array => leafHash(Uint8Array.of(i));
 
@@ -7,7 +8,7 @@ describe('MerkleFrontier', () => {
     const frontier = MerkleFrontier.empty();
     expect(frontier.size).toBe(0);
     expect(frontier.hashes).toEqual([]);
-    expect(hex(frontier.root())).toBe(hex(EMPTY_ROOT));
+    expect(bytesToHex(frontier.root())).toBe(bytesToHex(EMPTY_ROOT));
   });
 
   it('reports every subtree an append completes, smallest first', () => {
@@ -48,14 +49,14 @@ describe('MerkleFrontier', () => {
   it('is not corrupted through the arrays it was given or hands out', () => {
     const given = [leaf(0), leaf(1)].map((h) => Uint8Array.from(h));
     const frontier = new MerkleFrontier(3, [nodeHash(given[0], given[1]), leaf(2)]);
-    const before = hex(frontier.root());
+    const before = bytesToHex(frontier.root());
     frontier.hashes[0][0] ^= 1;
     const root = frontier.root();
     root[0] ^= 1;
-    expect(hex(frontier.root())).toBe(before);
+    expect(bytesToHex(frontier.root())).toBe(before);
     const empty = MerkleFrontier.empty().root();
     empty[0] ^= 1;
-    expect(hex(MerkleFrontier.empty().root())).toBe(hex(EMPTY_ROOT));
+    expect(bytesToHex(MerkleFrontier.empty().root())).toBe(bytesToHex(EMPTY_ROOT));
   });
 
   it('keeps exact indexes beyond 2^32 leaves', () => {
@@ -72,7 +73,7 @@ describe('MerkleFrontier', () => {
     let expected = newLeaf;
     for (let i = hashes.length - 1; i >= 1; i--) expected = nodeHash(hashes[i], expected);
     expect(frontier.size).toBe(2 ** 32 + 2 ** 20);
-    expect(frontier.hashes.map(hex)).toEqual([hex(hashes[0]), hex(expected)]);
-    expect(hex(frontier.root())).toBe(hex(nodeHash(hashes[0], expected)));
+    expect(frontier.hashes.map(bytesToHex)).toEqual([bytesToHex(hashes[0]), bytesToHex(expected)]);
+    expect(bytesToHex(frontier.root())).toBe(bytesToHex(nodeHash(hashes[0], expected)));
   });
 });

@@ -9,7 +9,6 @@ import {
   Hash,
   MerkleFrontier,
   NodeId,
-  hex,
   leafHash,
   nodeHash,
   planConsistency,
@@ -18,6 +17,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../../src/merkle';
+import { bytesToHex } from '../../../src/bytes';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -214,10 +214,10 @@ function checkInclusion(
   expect(new Set(keys).size).toBe(keys.length);
   for (const id of plan.nodes) expect((id.index + 1) * 2 ** id.level).toBeLessThanOrEqual(size);
   expect(plan.nodes.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(size)) + 1);
-  expect(proof.map(hex)).toEqual(referenceInclusion(tree, index, size).map(hex));
+  expect(proof.map(bytesToHex)).toEqual(referenceInclusion(tree, index, size).map(bytesToHex));
 
   expect(verifyInclusion(leaf, index, size, proof, root)).toBe(true);
-  expect(hex(rootFromInclusionProof(leaf, index, size, proof)!)).toBe(hex(root));
+  expect(bytesToHex(rootFromInclusionProof(leaf, index, size, proof)!)).toBe(bytesToHex(root));
 
   for (const m of proofMutations(proof, seed)) {
     if (verifyInclusion(leaf, index, size, m.proof, root))
@@ -266,7 +266,7 @@ function checkConsistency(tree: ReferenceTree, size1: number, size2: number, see
   expect(new Set(keys).size).toBe(keys.length);
   for (const id of plan.nodes) expect((id.index + 1) * 2 ** id.level).toBeLessThanOrEqual(size2);
   expect(plan.nodes.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(Math.max(size2, 1))) + 1);
-  expect(proof.map(hex)).toEqual(referenceConsistency(tree, size1, size2).map(hex));
+  expect(proof.map(bytesToHex)).toEqual(referenceConsistency(tree, size1, size2).map(bytesToHex));
   expect(verifyConsistency(size1, size2, proof, root1, root2)).toBe(true);
   if (size1 === 0 || size1 === size2) {
     expect(proof).toEqual([]);
@@ -372,7 +372,7 @@ describe('inclusion proofs', () => {
           const root = tree.root(size);
           const plan = planInclusion(index, size);
           const proof = plan.build(plan.nodes.map(tree.node));
-          expect(proof.map(hex)).toEqual(referenceInclusion(tree, index, size).map(hex));
+          expect(proof.map(bytesToHex)).toEqual(referenceInclusion(tree, index, size).map(bytesToHex));
           expect(verifyInclusion(tree.leaf(index), index, size, proof, root)).toBe(true);
           expect(verifyInclusion(tree.leaf(index), index, size, proof, flipBit(root, seed))).toBe(false);
           const bit = seed % (proof.length * 256);
@@ -432,7 +432,7 @@ describe('consistency proofs', () => {
           // The odd leaf sits just below size1, so both roots depend on it.
           const tree = new SparseTree(size1 - 1);
           const proof = planConsistency(size1, size2).build(planConsistency(size1, size2).nodes.map(tree.node));
-          expect(proof.map(hex)).toEqual(referenceConsistency(tree, size1, size2).map(hex));
+          expect(proof.map(bytesToHex)).toEqual(referenceConsistency(tree, size1, size2).map(bytesToHex));
           expect(verifyConsistency(size1, size2, proof, tree.root(size1), tree.root(size2))).toBe(true);
           const bit = seed % (proof.length * 256);
           const flipped = proof.map((h, j) => (j === Math.floor(bit / 256) ? flipBit(h, bit % 256) : h));
@@ -474,19 +474,19 @@ describe('MerkleFrontier against the reference', () => {
         lastLevel = level;
         const key = `${level}/${index}`;
         expect(seen.has(key)).toBe(false);
-        seen.set(key, hex(hash));
+        seen.set(key, bytesToHex(hash));
         // Created by this append: it ends exactly at the new leaf.
         expect((index + 1) * 2 ** level).toBe(i + 1);
       });
       expect(frontier.size).toBe(i + 1);
-      expect(hex(frontier.root())).toBe(hex(tree.root(i + 1)));
+      expect(bytesToHex(frontier.root())).toBe(bytesToHex(tree.root(i + 1)));
     }
     // Every complete subtree of the final tree was reported once, with its reference hash.
     let expectedCount = 0;
     for (let level = 0; 2 ** level <= size; level++) {
       for (let index = 0; (index + 1) * 2 ** level <= size; index++) {
         expectedCount++;
-        expect(seen.get(`${level}/${index}`)).toBe(hex(tree.node({ level, index })));
+        expect(seen.get(`${level}/${index}`)).toBe(bytesToHex(tree.node({ level, index })));
       }
     }
     expect(seen.size).toBe(expectedCount);
@@ -501,15 +501,15 @@ describe('MerkleFrontier against the reference', () => {
       fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 40 }), (size, more) => {
         const ids = MerkleFrontier.nodeIds(size);
         const frontier = new MerkleFrontier(size, ids.map(tree.node));
-        expect(hex(frontier.root())).toBe(hex(tree.root(size)));
+        expect(bytesToHex(frontier.root())).toBe(bytesToHex(tree.root(size)));
         for (let i = size; i < size + more; i++) {
           frontier.append(tree.leaf(i));
-          expect(hex(frontier.root())).toBe(hex(tree.root(i + 1)));
+          expect(bytesToHex(frontier.root())).toBe(bytesToHex(tree.root(i + 1)));
         }
-        expect(frontier.hashes.map(hex)).toEqual(
+        expect(frontier.hashes.map(bytesToHex)).toEqual(
           MerkleFrontier.nodeIds(size + more)
             .map(tree.node)
-            .map(hex),
+            .map(bytesToHex),
         );
       }),
       { numRuns: 100 },
@@ -537,6 +537,6 @@ describe('MerkleFrontier against the reference', () => {
   it('matches the reference on a 100,000-leaf tree', () => {
     const frontier = MerkleFrontier.empty();
     for (let i = 0; i < 100_000; i++) frontier.append(tree.leaf(i));
-    expect(hex(frontier.root())).toBe(hex(tree.root(100_000)));
+    expect(bytesToHex(frontier.root())).toBe(bytesToHex(tree.root(100_000)));
   });
 });

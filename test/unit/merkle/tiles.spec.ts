@@ -8,7 +8,6 @@ import {
   entriesPath,
   formatTileIndex,
   hashFromTileRange,
-  hex,
   leafHash,
   nodeHash,
   parseTileIndex,
@@ -16,6 +15,7 @@ import {
   tileForNode,
   tilePath,
 } from '../../../src/merkle';
+import { bytesToHex } from '../../../src/bytes';
 
 describe('tile index encoding', () => {
   it.each([
@@ -127,7 +127,7 @@ describe('entry bundles', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 700 }), { maxLength: 256 }), (entries) => {
         const decoded = decodeEntryBundle(encodeEntryBundle(entries));
-        expect(decoded.map(hex)).toEqual(entries.map(hex));
+        expect(decoded.map(bytesToHex)).toEqual(entries.map(bytesToHex));
       }),
       { numRuns: 50 },
     );
@@ -198,7 +198,7 @@ describe('tileForNode + hashFromTileRange', () => {
     const frontier = MerkleFrontier.empty();
     for (let i = 0; i < 3000; i++) {
       frontier.append(leafHash(Uint8Array.of(i % 256, Math.floor(i / 256))), (level, index, hash) => {
-        all.set(`${level}/${index}`, hex(hash));
+        all.set(`${level}/${index}`, bytesToHex(hash));
         stored.get(level)?.push(hash);
       });
     }
@@ -207,14 +207,14 @@ describe('tileForNode + hashFromTileRange', () => {
       const [level, index] = key.split('/').map(Number);
       const at = tileForNode({ level, index });
       const hashes = stored.get(8 * at.tileLevel)!.slice(at.first, at.first + at.count);
-      expect([key, hex(hashFromTileRange(hashes))]).toEqual([key, expected]);
+      expect([key, bytesToHex(hashFromTileRange(hashes))]).toEqual([key, expected]);
     }
   });
 
   it('hashFromTileRange folds pairs level by level and refuses other counts', () => {
     const h = [0, 1, 2, 3].map((i) => leafHash(Uint8Array.of(i)));
-    expect(hex(hashFromTileRange([h[0]]))).toBe(hex(h[0]));
-    expect(hex(hashFromTileRange(h))).toBe(hex(nodeHash(nodeHash(h[0], h[1]), nodeHash(h[2], h[3]))));
+    expect(bytesToHex(hashFromTileRange([h[0]]))).toBe(bytesToHex(h[0]));
+    expect(bytesToHex(hashFromTileRange(h))).toBe(bytesToHex(nodeHash(nodeHash(h[0], h[1]), nodeHash(h[2], h[3]))));
     expect(() => hashFromTileRange([])).toThrow(RangeError);
     expect(() => hashFromTileRange(h.slice(0, 3))).toThrow(/power-of-two/);
     expect(() => hashFromTileRange([h[0], h[1].slice(1)])).toThrow(/32 bytes/);

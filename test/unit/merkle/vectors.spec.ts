@@ -11,8 +11,6 @@ import {
   NodeId,
   consistencyProof,
   formatTileIndex,
-  fromHex,
-  hex,
   inclusionProof,
   leafHash,
   nodeHash,
@@ -23,6 +21,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../../src/merkle';
+import { bytesToHex, hexToBytes } from '../../../src/bytes';
 
 interface InclusionProbe {
   file: string;
@@ -85,44 +84,44 @@ const vectors = JSON.parse(
 ) as Vectors;
 
 const tree = vectors.copied.eight_leaf_tree;
-const leaves = tree.leaf_inputs_hex.map(fromHex);
-const levels = tree.node_hashes_by_level.levels.map((level) => level.map(fromHex));
-const rootOf = (size: number): Hash => fromHex(tree.roots_by_tree_size[String(size)]);
+const leaves = tree.leaf_inputs_hex.map(hexToBytes);
+const levels = tree.node_hashes_by_level.levels.map((level) => level.map(hexToBytes));
+const rootOf = (size: number): Hash => hexToBytes(tree.roots_by_tree_size[String(size)]);
 /** Complete-subtree hashes straight from the upstream table, so generation is checked against upstream data. */
 const upstreamNode = (id: NodeId): Hash => {
   const hash = levels[id.level]?.[id.index];
   if (hash === undefined) throw new Error(`no upstream node ${id.level}/${id.index}`);
   return hash;
 };
-const hexes = (hashes: Hash[]): string[] => hashes.map(hex);
+const hexes = (hashes: Hash[]): string[] => hashes.map(bytesToHex);
 
 describe('RFC 9162 hasher (transparency-dev/merkle TestRFC6962Hasher)', () => {
   for (const c of vectors.copied.hasher_unit_vectors.cases) {
     it(c.desc, () => {
-      if (c.leaf_data_hex !== undefined) expect(hex(leafHash(fromHex(c.leaf_data_hex)))).toBe(c.want);
+      if (c.leaf_data_hex !== undefined) expect(bytesToHex(leafHash(hexToBytes(c.leaf_data_hex)))).toBe(c.want);
       else if (c.left_hex !== undefined && c.right_hex !== undefined) {
-        expect(hex(nodeHash(fromHex(c.left_hex), fromHex(c.right_hex)))).toBe(c.want);
-      } else expect(hex(EMPTY_ROOT)).toBe(c.want);
+        expect(bytesToHex(nodeHash(hexToBytes(c.left_hex), hexToBytes(c.right_hex)))).toBe(c.want);
+      } else expect(bytesToHex(EMPTY_ROOT)).toBe(c.want);
     });
   }
 });
 
 describe('the 8-leaf tree', () => {
   it('leaf hashes are level 0 of the node table', () => {
-    expect(leaves.map((leaf) => hex(leafHash(leaf)))).toEqual(tree.node_hashes_by_level.levels[0]);
+    expect(leaves.map((leaf) => bytesToHex(leafHash(leaf)))).toEqual(tree.node_hashes_by_level.levels[0]);
   });
 
   it('the frontier reproduces the root for every size 0..8 and reports every node of the table', () => {
     const frontier = MerkleFrontier.empty();
     const reported: string[][] = [[], [], [], []];
-    expect(hex(frontier.root())).toBe(tree.roots_by_tree_size['0']);
+    expect(bytesToHex(frontier.root())).toBe(tree.roots_by_tree_size['0']);
     leaves.forEach((leaf, i) => {
       frontier.append(leafHash(leaf), (level, index, hash) => {
         expect(reported[level].length).toBe(index);
-        reported[level].push(hex(hash));
+        reported[level].push(bytesToHex(hash));
       });
       expect(frontier.size).toBe(i + 1);
-      expect(hex(frontier.root())).toBe(tree.roots_by_tree_size[String(i + 1)]);
+      expect(bytesToHex(frontier.root())).toBe(tree.roots_by_tree_size[String(i + 1)]);
     });
     expect(reported).toEqual(tree.node_hashes_by_level.levels);
   });
@@ -131,17 +130,25 @@ describe('the 8-leaf tree', () => {
 describe('proofgen table (transparency-dev/merkle cmd/proofgen)', () => {
   for (const v of vectors.copied.proofgen_table.inclusion) {
     it(`inclusion of leaf ${v.leaf_index} in a tree of ${v.tree_size}`, () => {
-      expect(hex(leafHash(fromHex(v.leaf_input_hex)))).toBe(v.leaf_hash);
+      expect(bytesToHex(leafHash(hexToBytes(v.leaf_input_hex)))).toBe(v.leaf_hash);
       expect(hexes(inclusionProof(v.leaf_index, v.tree_size, upstreamNode))).toEqual(v.proof);
       expect(
-        verifyInclusion(fromHex(v.leaf_hash), v.leaf_index, v.tree_size, v.proof.map(fromHex), fromHex(v.root)),
+        verifyInclusion(
+          hexToBytes(v.leaf_hash),
+          v.leaf_index,
+          v.tree_size,
+          v.proof.map(hexToBytes),
+          hexToBytes(v.root),
+        ),
       ).toBe(true);
     });
   }
   for (const v of vectors.copied.proofgen_table.consistency) {
     it(`consistency ${v.size1} -> ${v.size2}`, () => {
       expect(hexes(consistencyProof(v.size1, v.size2, upstreamNode))).toEqual(v.proof);
-      expect(verifyConsistency(v.size1, v.size2, v.proof.map(fromHex), fromHex(v.root1), fromHex(v.root2))).toBe(true);
+      expect(
+        verifyConsistency(v.size1, v.size2, v.proof.map(hexToBytes), hexToBytes(v.root1), hexToBytes(v.root2)),
+      ).toBe(true);
     });
   }
 });
@@ -155,11 +162,11 @@ describe('verifier probes (transparency-dev/merkle testdata)', () => {
   for (const p of vectors.copied.verifier_probes.inclusion) {
     it(`inclusion ${p.file}: ${p.wantErr ? 'rejects' : 'accepts'}`, () => {
       const accepted = verifyInclusion(
-        fromHex(p.leaf_hash),
+        hexToBytes(p.leaf_hash),
         p.leaf_index,
         p.tree_size,
-        p.proof.map(fromHex),
-        fromHex(p.root),
+        p.proof.map(hexToBytes),
+        hexToBytes(p.root),
       );
       expect(accepted).toBe(!p.wantErr);
       if (!p.wantErr) {
@@ -170,7 +177,13 @@ describe('verifier probes (transparency-dev/merkle testdata)', () => {
 
   for (const p of vectors.copied.verifier_probes.consistency) {
     it(`consistency ${p.file}: ${p.wantErr ? 'rejects' : 'accepts'}`, () => {
-      const accepted = verifyConsistency(p.size1, p.size2, p.proof.map(fromHex), fromHex(p.root1), fromHex(p.root2));
+      const accepted = verifyConsistency(
+        p.size1,
+        p.size2,
+        p.proof.map(hexToBytes),
+        hexToBytes(p.root1),
+        hexToBytes(p.root2),
+      );
       expect(accepted).toBe(!p.wantErr);
       if (!p.wantErr && p.size2 <= 8) {
         expect(hexes(consistencyProof(p.size1, p.size2, upstreamNode))).toEqual(p.proof);
@@ -189,16 +202,18 @@ describe('derived tables: every proof in trees of up to 8 leaves', () => {
     it(`inclusion ${v.leaf_index} in ${v.tree_size}`, () => {
       expect(hexes(inclusionProof(v.leaf_index, v.tree_size, upstreamNode))).toEqual(v.proof);
       const leaf = levels[0][v.leaf_index];
-      const proof = v.proof.map(fromHex);
+      const proof = v.proof.map(hexToBytes);
       expect(verifyInclusion(leaf, v.leaf_index, v.tree_size, proof, rootOf(v.tree_size))).toBe(true);
-      expect(hex(rootFromInclusionProof(leaf, v.leaf_index, v.tree_size, proof)!)).toBe(hex(rootOf(v.tree_size)));
+      expect(bytesToHex(rootFromInclusionProof(leaf, v.leaf_index, v.tree_size, proof)!)).toBe(
+        bytesToHex(rootOf(v.tree_size)),
+      );
     });
   }
 
   for (const v of vectors.derived.consistency_all) {
     it(`consistency ${v.size1} -> ${v.size2}`, () => {
       expect(hexes(consistencyProof(v.size1, v.size2, upstreamNode))).toEqual(v.proof);
-      expect(verifyConsistency(v.size1, v.size2, v.proof.map(fromHex), rootOf(v.size1), rootOf(v.size2))).toBe(true);
+      expect(verifyConsistency(v.size1, v.size2, v.proof.map(hexToBytes), rootOf(v.size1), rootOf(v.size2))).toBe(true);
     });
   }
 });
@@ -215,7 +230,7 @@ function verifyInclusionWithoutStep4bii(leaf: Hash, index: number, size: number,
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && hex(r) === hex(root);
+  return sn === 0 && bytesToHex(r) === bytesToHex(root);
 }
 
 describe('pitfall: RFC 9162 step 2.1.3.2 4.b.ii', () => {

@@ -9,7 +9,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes, hexToBytes, utf8 } from '../../../src/signing/bytes';
+import { concatBytes, hexToBytes, utf8 } from '../../../src/bytes';
 import { bytesToNumberLE, GROUP_ORDER, publicKeyOf, sign } from '../../../src/signing/ed25519';
 
 const Point = ed25519.Point;

@@ -15,7 +15,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Buffer } from 'node:buffer';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
-import { concatBytes, hexToBytes, utf8 } from '../../../src/signing/bytes';
+import { concatBytes, hexToBytes, utf8 } from '../../../src/bytes';
 import {
   cofactorlessEquationHolds,
   hasCanonicalScalar,

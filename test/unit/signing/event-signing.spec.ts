@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../src/canonical-json';
-import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, utf8 } from '../../../src/signing/bytes';
+import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, utf8 } from '../../../src/bytes';
 import { publicKeyOf, sign, verifyStrict } from '../../../src/signing/ed25519';
 import { verifyStrictNode } from '../../../src/signing/ed25519-node';
 import {

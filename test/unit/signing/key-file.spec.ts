@@ -1,4 +1,4 @@
-import { bytesToBase64, hexToBytes } from '../../../src/signing/bytes';
+import { bytesToBase64, hexToBytes } from '../../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../../src/signing/ed25519';
 import { keyIdOf } from '../../../src/signing/event-signing';
 import { formatKeyFile, KeyFileError, parseKeyFile } from '../../../src/signing/key-file';

@@ -1,4 +1,4 @@
-import { bytesToHex, hexToBytes } from '../../../src/signing/bytes';
+import { bytesToHex, hexToBytes } from '../../../src/bytes';
 import { publicKeyOf, sign, verifyStrict } from '../../../src/signing/ed25519';
 import { verifyStrictNode, verifyStrictNodeAsync } from '../../../src/signing/ed25519-node';
 import rfc8032 from './fixtures/rfc8032.json';

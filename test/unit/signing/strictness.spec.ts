@@ -1,5 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { hexToBytes } from '../../../src/signing/bytes';
+import { hexToBytes } from '../../../src/bytes';
 import {
   hasCanonicalScalar,
   isValidPublicKey,

@@ -6,7 +6,7 @@
  */
 import type { CheckpointProblem } from '../../../src/bundle/monitor';
 import { keyIdHex, parseNote } from '../../../src/checkpoint';
-import { base64ToBytes } from '../../../src/signing/bytes';
+import { base64ToBytes } from '../../../src/bytes';
 import { getJson, getText } from '../common/api';
 import { byId, fill, h } from '../common/dom';
 import { formatCount, formatDateTime, formatTime, toHex } from '../common/format';

@@ -5,7 +5,7 @@
  */
 import { checkNewCheckpoint, CheckpointProblem } from '../../../src/bundle/monitor';
 import { openCheckpoint, NoteVerifier } from '../../../src/checkpoint';
-import { bytesToBase64 } from '../../../src/signing/bytes';
+import { bytesToBase64 } from '../../../src/bytes';
 
 /** A checkpoint this browser has opened (signature checked). */
 export interface Seen {

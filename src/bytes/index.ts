@@ -1,6 +1,6 @@
 /**
- * Byte helpers for the signing library. Browser-safe: no `Buffer`, no `node:` imports, so the SDK, the CLI and the
- * offline verifier share them with the server.
+ * Byte helpers of every pure library (signing, Merkle trees, signed notes, bundles). Browser-safe: no `Buffer`, no
+ * `node:` imports, so the browser, the SDK, the CLI and the offline verifier share them with the server.
  *
  * Decoders are strict on purpose: a signature or key has exactly one accepted text form, so two encodings of the
  * same bytes can never be told apart by a database unique index or a cache key.
@@ -67,6 +67,15 @@ export function base64ToBytes(text: string): Uint8Array {
     if (padding === 1) out[o + 1] = ((b & 15) << 4) | (c >> 2);
   }
   return out;
+}
+
+/** `base64ToBytes`, with `null` instead of an exception for text that is not canonical padded base64. */
+export function base64ToBytesOrNull(text: string): Uint8Array | null {
+  try {
+    return base64ToBytes(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Lowercase hex. */

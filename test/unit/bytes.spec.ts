@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { Buffer } from 'node:buffer';
-import { BoundedCache } from '../../../src/signing/bounded-cache';
 import {
   base64ToBytes,
+  base64ToBytesOrNull,
   bytesToBase64,
   bytesToHex,
   concatBytes,
@@ -10,7 +10,7 @@ import {
   hexToBytes,
   isBytes,
   utf8,
-} from '../../../src/signing/bytes';
+} from '../../src/bytes';
 
 describe('base64', () => {
   // RFC 4648 §10 test vectors
@@ -48,8 +48,12 @@ describe('base64', () => {
     ['non-zero unused bits (1 pad)', 'Zm9='],
     ['non-zero unused bits (2 pads)', 'Zh=='],
     ['non-ASCII', 'Zm9€'],
+    ['short padding', 'Zg='],
+    ['padding first', '=Zm9'],
+    ['only padding', '===='],
   ])('rejects %s', (_name, text) => {
     expect(() => base64ToBytes(text)).toThrow(RangeError);
+    expect(base64ToBytesOrNull(text)).toBeNull();
   });
 });
 
@@ -80,31 +84,5 @@ describe('other helpers', () => {
     expect(isBytes(new Uint16Array(1))).toBe(false);
     expect(isBytes([1, 2])).toBe(false);
     expect(isBytes('ab')).toBe(false);
-  });
-});
-
-describe('BoundedCache', () => {
-  it('evicts the least recently used entry beyond its capacity', () => {
-    const cache = new BoundedCache<number>(2);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    expect(cache.get('a')).toBe(1); // a is now the most recent
-    cache.set('c', 3);
-    expect(cache.size).toBe(2);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(1);
-    expect(cache.get('c')).toBe(3);
-  });
-
-  it('never grows past its capacity', () => {
-    const cache = new BoundedCache<number>(10);
-    for (let i = 0; i < 1000; i++) cache.set(String(i), i);
-    expect(cache.size).toBe(10);
-    expect(cache.get('999')).toBe(999);
-    expect(cache.get('989')).toBeUndefined();
-  });
-
-  it('refuses a capacity below 1', () => {
-    expect(() => new BoundedCache(0)).toThrow(RangeError);
   });
 });
