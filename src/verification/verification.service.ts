@@ -7,42 +7,10 @@ import { Evidence } from '../protocol/evidence';
 import { encodeLeaf } from '../protocol/leaf';
 import { unitCode } from '../protocol/item-code';
 import { bytesToBase64 } from '../bytes';
-import { Asked, isSuspicious, judge, Reason, Verdict, verdictOf } from './verdict';
+import { VerificationAnswer } from './answer';
+import { Asked, isSuspicious, judge, verdictOf } from './verdict';
 import { VerificationRecorder } from './verification-recorder';
 import { PackageFacts, VerificationRepository } from './verification.repository';
-
-export interface VerificationAnswer {
-  verificationId: string;
-  verifiedAt: string;
-  verdict: Verdict;
-  reasons: Reason[];
-  asked: Asked;
-  product: {
-    gtin: string;
-    name: string;
-    ndc: string | null;
-    strength: string;
-    dosageForm: string;
-    containerSize: string;
-    manufacturer: { gln: string; name: string | null };
-  } | null;
-  item: {
-    status: string;
-    lot: string;
-    expiry: string;
-    expiryCode: string;
-    recalled: boolean;
-    hold: string | null;
-    returnPending: boolean;
-    custodyTransfers: number;
-    /** Named to the custodian itself and to regulators; others learn only whether it is them. */
-    custodian: { gln: string; name: string | null } | null;
-    heldByRequester: boolean;
-  } | null;
-  evidence: Evidence | null;
-  /** Why there is no evidence, when there is none. */
-  evidenceUnavailable?: string;
-}
 
 export type Channel = 'lightweight' | 'rich';
 

@@ -1,37 +1,10 @@
-/** What GET /v1/verify answers (src/verification/verification.service.ts), as the page uses it. */
-import type { Evidence } from '../../../src/protocol/evidence';
-import type { ReasonCode } from '../../../src/verification/verdict';
+/**
+ * The scan page's view of a verification: the server's answer (one definition, src/verification/answer.ts) and the
+ * browser's own check of its evidence.
+ */
+import type { VerificationAnswer } from '../../../src/verification/answer';
+export type { VerificationAnswer };
 export { REASON_TITLES } from '../common/reasons';
-
-export interface VerifyAnswer {
-  verificationId: string;
-  verifiedAt: string;
-  verdict: 'genuine' | 'caution' | 'not_genuine';
-  reasons: { code: ReasonCode; severity: 'red' | 'amber'; message: string; details?: Record<string, unknown> }[];
-  asked: { gtin: string; serial: string; lot?: string; expiryCode?: string; expiry?: string };
-  product: {
-    gtin: string;
-    name: string;
-    ndc: string | null;
-    strength: string;
-    dosageForm: string;
-    containerSize?: string;
-    manufacturer: { gln: string; name: string | null };
-  } | null;
-  item: {
-    status: string;
-    lot: string;
-    expiry: string;
-    expiryCode: string;
-    recalled: boolean;
-    hold: string | null;
-    custodian: { gln: string; name: string | null } | null;
-    heldByRequester: boolean;
-    custodyTransfers: number;
-  } | null;
-  evidence: Evidence | null;
-  evidenceUnavailable?: string;
-}
 
 /** The browser's own check of the evidence against the pinned log key. */
 export type EvidenceOutcome =
@@ -46,7 +19,7 @@ export interface ScanRecord {
   at: string;
   /** Scan to card, in milliseconds. */
   ms?: number;
-  answer?: VerifyAnswer;
+  answer?: VerificationAnswer;
   evidence?: EvidenceOutcome;
   error?: { status: number; code: string; message: string };
 }

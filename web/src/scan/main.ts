@@ -9,7 +9,7 @@ import { byId, fill, h } from '../common/dom';
 import { formatDateTime, formatDay } from '../common/format';
 import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
 import { expire, startSession } from '../common/session';
-import { EvidenceOutcome, ScanRecord, VerifyAnswer } from './answer';
+import { EvidenceOutcome, ScanRecord, VerificationAnswer } from './answer';
 import { readPhoto, startCamera } from './barcode';
 import { ScanHistory } from './history';
 import { announcement, answeredIn, renderCard } from './result-card';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     card.classList.add('is-stale');
     card.setAttribute('aria-busy', 'true');
     try {
-      const answer = await getJson<VerifyAnswer>(`/v1/verify?code=${encodeURIComponent(code)}`, {
+      const answer = await getJson<VerificationAnswer>(`/v1/verify?code=${encodeURIComponent(code)}`, {
         token: session.token,
       });
       const answered = performance.now();
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   void logKey.then((key) => showLogKey(key));
 }
 
-function evidenceOf(answer: VerifyAnswer, key: LogKey | Error): EvidenceOutcome {
+function evidenceOf(answer: VerificationAnswer, key: LogKey | Error): EvidenceOutcome {
   if (!answer.evidence) return { state: 'none', why: answer.evidenceUnavailable ?? 'the server sent none' };
   if (key instanceof Error)
     return { state: 'none', why: `could not be checked: the log key could not be loaded (${key.message})` };

@@ -1,7 +1,7 @@
 /** The result card: one glance gives the colour, the word and the reasons; then the facts and the evidence line. */
 import { h, fill } from '../common/dom';
 import { daysUntil, formatDateTime, formatDay, formatTime, sentence } from '../common/format';
-import { EvidenceOutcome, REASON_TITLES, ScanRecord, Tone, toneOf, VerifyAnswer } from './answer';
+import { EvidenceOutcome, REASON_TITLES, ScanRecord, Tone, toneOf, VerificationAnswer } from './answer';
 
 const ICONS: Record<Tone, string> = { green: '✓', amber: '!', red: '✕', grey: '?' };
 
@@ -75,7 +75,7 @@ export function announcement(record: ScanRecord, role: string): string {
   return `${headline(tone, record, role)}. ${subline(tone, record)}. ${product}${evidence}`.replace(/\.\s*\./g, '.');
 }
 
-function body(answer: VerifyAnswer, evidence: EvidenceOutcome | undefined): HTMLElement {
+function body(answer: VerificationAnswer, evidence: EvidenceOutcome | undefined): HTMLElement {
   const reasons = answer.reasons.length
     ? h(
         'ul',
@@ -128,7 +128,7 @@ function expiryHint(expiry: string): string {
   return '';
 }
 
-function custodyText(item: NonNullable<VerifyAnswer['item']>): string {
+function custodyText(item: NonNullable<VerificationAnswer['item']>): string {
   if (item.status === 'dispensed') return 'Dispensed';
   const who = item.custodian?.name ?? (item.heldByRequester ? 'You' : 'Another party');
   return item.status === 'in_transit' ? `${who} (in transit)` : who;

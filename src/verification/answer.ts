@@ -1,0 +1,39 @@
+import type { Evidence } from '../protocol/evidence';
+import type { Asked, Reason, Verdict } from './verdict';
+
+/**
+ * What `GET /v1/verify` answers (and what the Lightweight Messaging endpoint is made from). Types only, so the
+ * browser's scan page shares this one definition with the server.
+ */
+export interface VerificationAnswer {
+  verificationId: string;
+  verifiedAt: string;
+  verdict: Verdict;
+  reasons: Reason[];
+  asked: Asked;
+  product: {
+    gtin: string;
+    name: string;
+    ndc: string | null;
+    strength: string;
+    dosageForm: string;
+    containerSize: string;
+    manufacturer: { gln: string; name: string | null };
+  } | null;
+  item: {
+    status: string;
+    lot: string;
+    expiry: string;
+    expiryCode: string;
+    recalled: boolean;
+    hold: string | null;
+    returnPending: boolean;
+    custodyTransfers: number;
+    /** Named to the custodian itself and to regulators; others learn only whether it is them. */
+    custodian: { gln: string; name: string | null } | null;
+    heldByRequester: boolean;
+  } | null;
+  evidence: Evidence | null;
+  /** Why there is no evidence, when there is none. */
+  evidenceUnavailable?: string;
+}
