@@ -6,8 +6,10 @@ import { startEmbeddedPostgres } from './database/embedded-postgres';
 
 async function main(): Promise<void> {
   let config;
+  let secrets;
   try {
     config = loadConfig();
+    secrets = loadSecrets(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -26,7 +28,6 @@ async function main(): Promise<void> {
     });
     databaseUrl = embedded.url;
   }
-  const secrets = loadSecrets(config);
   const app = await createApp({ config, secrets, databaseUrl }, logger);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { formatSignerKey } from '../checkpoint';
+import { formatSignerKey, parseSignerKey } from '../checkpoint';
 import { AppConfig, ConfigError } from './app-config';
 
 /** The secrets the server signs and authenticates with. */
@@ -35,16 +35,28 @@ export function loadSecrets(config: AppConfig): Secrets {
   };
   const logSignerKey =
     config.LOG_PRIVATE_KEY ?? fromFile('log.skey', () => formatSignerKey(config.LOG_ORIGIN, randomBytes(32)));
-  const keyName = logSignerKey.split('+')[2];
+  const logKeySource = config.LOG_PRIVATE_KEY ? 'LOG_PRIVATE_KEY' : path.join(dir, 'log.skey');
+  let keyName: string;
+  try {
+    keyName = parseSignerKey(logSignerKey).name;
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  ${logKeySource}: ${(error as Error).message}`);
+  }
   if (keyName !== config.LOG_ORIGIN) {
     throw new ConfigError(
       `Invalid configuration:\n  LOG_ORIGIN=${JSON.stringify(config.LOG_ORIGIN)}: the log's origin must be the name of its signing key ` +
-        `(${JSON.stringify(keyName)} in ${config.LOG_PRIVATE_KEY ? 'LOG_PRIVATE_KEY' : path.join(dir, 'log.skey')})`,
+        `(${JSON.stringify(keyName)} in ${logKeySource})`,
     );
   }
   const operatorSeed =
     config.OPERATOR_PRIVATE_KEY ?? fromFile('operator.key', () => randomBytes(32).toString('base64'));
   const operatorToken =
     config.OPERATOR_TOKEN ?? fromFile('operator.token', () => `rxo_${randomBytes(32).toString('base64url')}`);
-  return new Secrets(logSignerKey, new Uint8Array(Buffer.from(operatorSeed, 'base64')), operatorToken);
+  const seed = new Uint8Array(Buffer.from(operatorSeed, 'base64'));
+  if (seed.length !== 32) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${path.join(dir, 'operator.key')}: must hold the base64 of a 32-byte Ed25519 seed`,
+    );
+  }
+  return new Secrets(logSignerKey, seed, operatorToken);
 }

@@ -8,7 +8,7 @@ import { IntegratorService } from '../ledger/integrator.service';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { LogService } from '../ledger/log.service';
 
-/** A checkpoint older than this while entries wait means integration has stalled. */
+/** An entry waiting longer than this (or 20 checkpoint intervals) for a checkpoint means integration has stalled. */
 const STALL_MS = 10_000;
 
 @ApiTags('health')
@@ -31,17 +31,21 @@ export class HealthController {
       const started = process.hrtime.bigint();
       const committed = await this.log.committedSize();
       const databaseMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const latest = this.checkpoints.latest();
-      const unintegrated = committed - (latest?.size ?? 0);
+      let latest = this.checkpoints.latest();
+      // This process learns of other processes' checkpoints by notification; ask the database before crying stall.
+      if (committed > (latest?.size ?? 0)) latest = (await this.checkpoints.refresh()) ?? latest;
+      const checkpointSize = latest?.size ?? 0;
+      const unintegrated = committed - checkpointSize;
       const checkpointAgeMs = latest ? Date.now() - latest.createdAt.getTime() : null;
-      // Entries waiting much longer than the checkpoint interval: no process is integrating (or one halted).
+      const oldestWaitMs = unintegrated > 0 ? await this.log.oldestWaitMs(checkpointSize) : null;
+      // An entry waiting much longer than the checkpoint interval: no process is integrating (or one halted).
       const stalled =
-        unintegrated > 0 && (checkpointAgeMs ?? Infinity) > Math.max(STALL_MS, 20 * this.config.CHECKPOINT_INTERVAL_MS);
+        oldestWaitMs !== null && oldestWaitMs > Math.max(STALL_MS, 20 * this.config.CHECKPOINT_INTERVAL_MS);
       const problems = [
         ...(this.integrator.isHalted
           ? ['integration halted: the stored tree does not match a signed checkpoint; run `rxledger audit`']
           : []),
-        ...(stalled ? [`${unintegrated} entries have waited ${checkpointAgeMs} ms for a checkpoint`] : []),
+        ...(stalled ? [`${unintegrated} entries wait for a checkpoint, the oldest for ${oldestWaitMs} ms`] : []),
       ];
       if (problems.length > 0) response.status(HttpStatus.SERVICE_UNAVAILABLE);
       return {
@@ -50,8 +54,9 @@ export class HealthController {
         database: { status: 'ok', latencyMs: Math.round(databaseMs * 100) / 100 },
         log: {
           entries: committed,
-          checkpointSize: latest?.size ?? 0,
+          checkpointSize,
           unintegrated,
+          oldestWaitMs,
           checkpointAgeMs,
           integratorHere: this.integrator.isIntegrator,
         },

@@ -64,7 +64,19 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private async listen(): Promise<void> {
+  /** Listens again in a second, and again until it works (the database may be down for a while). */
+  private reconnect(): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      if (this.closed) return;
+      this.listen(true).catch((error: Error) => {
+        this.logger.warn(`notification connection not restored (${error.message}); retrying`);
+        this.reconnect();
+      });
+    }, 1000).unref();
+  }
+
+  private async listen(reconnecting = false): Promise<void> {
     const client = await this.db.connect();
     this.listener = client;
     client.on('notification', (message) => {
@@ -83,8 +95,23 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`notification connection lost (${error.message}); reconnecting`);
       this.listener = undefined;
       client.release(error);
-      if (!this.closed) setTimeout(() => void this.listen().catch(() => undefined), 1000);
+      this.reconnect();
     });
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      if (this.listener === client) {
+        this.listener = undefined;
+        client.release(error as Error);
+      }
+      throw error;
+    }
+    if (reconnecting) {
+      // What other processes announced while this one was not listening is lost: have this process's listeners
+      // look for themselves (the latest checkpoint, entries waiting for the integrator).
+      this.logger.log('notification connection restored');
+      this.emitter.emit('checkpoint', { kind: 'checkpoint', size: Number.MAX_SAFE_INTEGER });
+      this.emitter.emit('appended', { kind: 'appended', next: Number.MAX_SAFE_INTEGER });
+    }
   }
 }

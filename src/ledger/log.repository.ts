@@ -219,6 +219,14 @@ export class LogRepository {
     return row.created_at;
   }
 
+  /** When the entry at `index` was accepted (undefined when there is none). */
+  async acceptedAt(index: number): Promise<Date | undefined> {
+    const [row] = await this.db.query<{ accepted_at: Date }>('SELECT accepted_at FROM log_entry WHERE idx = $1', [
+      index,
+    ]);
+    return row?.accepted_at;
+  }
+
   /** Highest index logged so far + 1 (what the sequencer has handed out and committed). */
   async committedSize(sql: Sql = this.db): Promise<number> {
     const [row] = await sql.query<{ next_index: number }>('SELECT next_index FROM log_sequencer WHERE id = 1');

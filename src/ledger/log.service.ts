@@ -45,6 +45,12 @@ export class LogService {
     return this.log.committedSize();
   }
 
+  /** How long the oldest entry not in a checkpoint of `checkpointSize` leaves has waited (null: none waits). */
+  async oldestWaitMs(checkpointSize: number): Promise<number | null> {
+    const acceptedAt = await this.log.acceptedAt(checkpointSize);
+    return acceptedAt ? Math.max(0, Date.now() - acceptedAt.getTime()) : null;
+  }
+
   latest(): PublishedCheckpoint {
     const latest = this.checkpoints.latest();
     if (!latest) throw new LedgerError('NO_CHECKPOINT', 'no checkpoint has been published yet');

@@ -4,8 +4,10 @@
  * database share one sequence and one integrator.
  */
 import { INestApplication } from '@nestjs/common';
+import { Database } from '../../src/database/database';
 import { EventTypeRegistry } from '../../src/ledger/event-type.registry';
 import { IntegratorService } from '../../src/ledger/integrator.service';
+import { LogSignals } from '../../src/ledger/log-signals';
 import { LedgerEvent } from '../../src/protocol/event';
 import { fastEvent } from '../support/fast-sign';
 import { HttpAnswer, HttpClient, mapLimit } from '../support/http-client';
@@ -191,6 +193,27 @@ describe('intake under concurrency', () => {
       const proof = await peerApi.get(`/v1/log/proof/consistency?from=${older.size}&to=${newer.size}`);
       expect(proof.status).toBe(200);
       expect(consistencyHolds(older, newer, proof.body.hashes)).toBe(true);
+    });
+
+    it('a process whose notification connection drops catches up with the checkpoints it missed', async () => {
+      const [integrating, other] = t.app.get(IntegratorService).isIntegrator ? [t.app, peer] : [peer, t.app];
+      const [integratingApi, otherApi] = integrating === t.app ? [api, peerApi] : [peerApi, api];
+      const listener = (other.get(LogSignals) as unknown as { listener: { processID: number } }).listener;
+      await t.app.get(Database).query('SELECT pg_terminate_backend($1)', [listener.processID]);
+      // Logged and checkpointed while `other` is not listening (it reconnects after a second).
+      const posted = await post(parties[0], note(parties[0], 'while the other process is deaf'), integratingApi);
+      expect(posted.status).toBe(201);
+      const size = (await checkpointNow(integratingApi.withToken(t.operatorToken))).size;
+      expect(size).toBeGreaterThan(posted.body.index);
+      // No event and no checkpoint after this: only the reconnection can tell `other` about it.
+      let seen = 0;
+      for (const started = Date.now(); Date.now() - started < 10_000 && seen < size;) {
+        seen = openLogCheckpoint((await otherApi.get('/v1/log/checkpoint')).text, verifier).size;
+        if (seen < size) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(seen).toBe(size);
+      const health = await otherApi.get('/v1/health');
+      expect(health.body).toMatchObject({ status: 'ok', log: { unintegrated: 0, checkpointSize: size } });
     });
   });
 });
