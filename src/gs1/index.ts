@@ -29,6 +29,7 @@ export {
   NDC_CONFIGURATIONS,
   formatNdc,
   gtinToNdc,
+  ndcOfGtin,
   isNdcGtin,
   ndcToGtin,
   parseNdc,

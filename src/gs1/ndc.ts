@@ -32,15 +32,25 @@ const NDC_INDICATORS = '012345678';
 /** True when the GTIN (8/12/13/14 digits) carries an NDC: indicator 0..8 followed by `03`. */
 export function isNdcGtin(gtin: string): boolean {
   try {
-    gtinToNdc(gtin);
-    return true;
+    return ndcOfGtin(gtin) !== undefined;
   } catch {
-    return false;
+    return false; // not a valid GTIN
   }
 }
 
-/** The 10-digit NDC (no hyphens) inside an NDC-based GTIN. */
+/**
+ * The 10-digit NDC (no hyphens) inside a GTIN, or `undefined` when the GTIN carries none (most GTINs: no exception,
+ * since verification asks this of every package). Throws a `Gs1Error` only for an invalid GTIN.
+ */
+export function ndcOfGtin(gtin: string): string | undefined {
+  const gtin14 = normalizeGtin(gtin);
+  return gtin14.slice(1, 3) === '03' && NDC_INDICATORS.includes(gtin14[0]) ? gtin14.slice(3, 13) : undefined;
+}
+
+/** The 10-digit NDC (no hyphens) inside an NDC-based GTIN; a `Gs1Error` says why a GTIN carries none. */
 export function gtinToNdc(gtin: string): string {
+  const ndc = ndcOfGtin(gtin);
+  if (ndc !== undefined) return ndc;
   const gtin14 = normalizeGtin(gtin);
   if (gtin14.slice(1, 3) !== '03') {
     throw new Gs1Error(
@@ -49,14 +59,7 @@ export function gtinToNdc(gtin: string): string {
       `GTIN ${gtin14} does not carry an NDC: an NDC-based GTIN has 03 right after the indicator digit`,
     );
   }
-  if (!NDC_INDICATORS.includes(gtin14[0])) {
-    throw new Gs1Error(
-      'gtin',
-      'format',
-      `GTIN ${gtin14} has indicator 9 (variable measure), which NDC GTINs never use`,
-    );
-  }
-  return gtin14.slice(3, 13);
+  throw new Gs1Error('gtin', 'format', `GTIN ${gtin14} has indicator 9 (variable measure), which NDC GTINs never use`);
 }
 
 /**

@@ -16,7 +16,7 @@ import { GS1_SYMBOLOGY_IDENTIFIERS, parseElementString, parseHumanReadable, type
 import { parseEpcUrn, isEpcUrn } from './epc';
 import { parseYymmdd, type CenturyOptions, type Gs1Date } from './expiry';
 import { normalizeGtin } from './identifiers';
-import { gtinToNdc } from './ndc';
+import { ndcOfGtin } from './ndc';
 
 export type ProductCodeForm = 'element-string' | 'human-readable' | 'digital-link' | 'epc-urn' | 'gtin';
 
@@ -102,14 +102,6 @@ const FIELD_NAMES: Record<ProductCodeField, string> = {
   expiry: 'expiry date (17)',
 };
 
-function ndcOf(gtin: string): string | undefined {
-  try {
-    return gtinToNdc(gtin);
-  } catch {
-    return undefined; // not every GTIN carries an NDC
-  }
-}
-
 function toProductCode(form: ProductCodeForm, fields: Gs1Fields, options: ProductCodeOptions): ProductCode {
   for (const field of options.require ?? []) {
     if (fields[field] === undefined) throw new Gs1Error(field, 'missing', `the code has no ${FIELD_NAMES[field]}`);
@@ -120,7 +112,7 @@ function toProductCode(form: ProductCodeForm, fields: Gs1Fields, options: Produc
   const code: { -readonly [K in keyof ProductCode]: ProductCode[K] } = { form };
   if (fields.gtin !== undefined) {
     code.gtin = fields.gtin;
-    const ndc = ndcOf(fields.gtin);
+    const ndc = ndcOfGtin(fields.gtin);
     if (ndc !== undefined) code.ndc = ndc;
   }
   if (fields.sscc !== undefined) code.sscc = fields.sscc;

@@ -1,5 +1,5 @@
 import { EventContext, EventType, IntakeBatch } from '../ledger/event-type';
-import { gtinToNdc, isNdcGtin } from '../gs1/ndc';
+import { ndcOfGtin } from '../gs1/ndc';
 import { parseYymmdd } from '../gs1/expiry';
 import { LedgerEvent } from '../protocol/event';
 import { unitCode } from '../protocol/item-code';
@@ -79,7 +79,7 @@ export class ProductRegisterType implements EventType<ProductRegisterBody> {
     if (!heldPrefix(store, event.actor, body.gtin)) {
       throw violation('PREFIX_NOT_HELD', `${event.actor} holds no GS1 company prefix of GTIN ${body.gtin}`);
     }
-    const derived = isNdcGtin(body.gtin) ? gtinToNdc(body.gtin) : null;
+    const derived = ndcOfGtin(body.gtin) ?? null;
     if (body.ndc && derived && body.ndc !== derived) {
       throw violation('NDC_MISMATCH', `GTIN ${body.gtin} carries NDC ${derived}, not ${body.ndc}`);
     }

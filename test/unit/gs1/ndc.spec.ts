@@ -6,6 +6,7 @@ import {
   formatNdc,
   gtinToNdc,
   isNdcGtin,
+  ndcOfGtin,
   ndcToGtin,
   parseNdc,
   toNdc11,
@@ -26,6 +27,11 @@ describe('NDC ⇔ GTIN', () => {
     expect(ndcToGtin(HL7_NDC, '5')).toBe(appendCheckDigit('5030777310502'));
     expect(isNdcGtin(HL7_GTIN)).toBe(true);
     expect(isNdcGtin('09506000134352')).toBe(false);
+    expect(isNdcGtin('00307773105020')).toBe(false); // bad check digit
+    expect(ndcOfGtin(HL7_GTIN)).toBe('0777310502');
+    expect(ndcOfGtin('09506000134352')).toBeUndefined();
+    expect(ndcOfGtin(appendCheckDigit('9030777310502'))).toBeUndefined();
+    expect(gs1Error(() => ndcOfGtin('00307773105020'))).toMatchObject({ field: 'gtin', rule: 'check-digit' });
   });
 
   it('rejects GTINs that carry no NDC and indicators NDC GTINs do not use', () => {
