@@ -154,6 +154,11 @@ export class CustodyModel {
     return this.units.get(code);
   }
 
+  /** Every unit the bundle's events commissioned. */
+  allUnits(): IterableIterator<UnitState> {
+    return this.units.values();
+  }
+
   /** The events that acted on a unit while the bundle had not commissioned it (before it, or ever), if any. */
   actedOnUncommissioned(code: string): number[] | undefined {
     return this.uncommissioned.get(code);
@@ -239,6 +244,14 @@ export class CustodyModel {
         const gtin = string(body.gtin, at('gtin'));
         const registering = event.type === 'product.register';
         if (registering && !this.products.has(gtin)) this.products.set(gtin, event.actor);
+        const maker = this.products.get(gtin);
+        if (!registering && maker !== undefined && maker !== event.actor) {
+          issues.push({
+            rule: 'NOT_MANUFACTURER',
+            message: `${event.type}: ${event.actor} recalls or lifts a recall of GTIN ${gtin}, which ${maker} registered`,
+            items: [],
+          });
+        }
         this.productEvents.push({
           index,
           type: event.type,

@@ -168,6 +168,12 @@ export class BundleVerifier implements BundleSink {
   private readonly productChecked = new Set<string>();
   /** Events that act on a listed item. */
   private readonly aboutItems = new Set<number>();
+  /** Acceptance time of every entry, by log index: they never decrease along the log. */
+  private readonly acceptedAt = new Map<number, number>();
+  /** What the report must say the bundle does not show (beyond a time window's limit). */
+  private readonly extraLimits: string[] = [];
+  /** Log index of each (actor, event id): an event is logged once. */
+  private readonly eventIds = new Map<string, number>();
 
   constructor(trustedLogKey: string, options: VerifyBundleOptions = {}) {
     this.failures = new FailureLog(options.maxFailures ?? DEFAULT_MAX_FAILURES);
@@ -272,6 +278,8 @@ export class BundleVerifier implements BundleSink {
     for (const name of BUNDLE_MEMBERS) if (!this.seen.has(name)) this.fail('structure', `${name}: missing`);
     this.settleCheckpoint();
     this.eventsAboutNoItem();
+    this.acceptanceOrder();
+    this.wholeLot();
     if (this.summary) {
       const compare: [keyof typeof this.counts & keyof NonNullable<typeof this.summary>, string][] = [
         ['registryEvents', 'registry events'],
@@ -393,6 +401,17 @@ export class BundleVerifier implements BundleSink {
       );
     }
     this.lastIndex[list] = Math.max(this.lastIndex[list], index);
+    this.acceptedAt.set(index, acceptedAtMs);
+    const id = `${event.actor}\u0000${event.id}`;
+    const first = this.eventIds.get(id);
+    if (first === undefined) this.eventIds.set(id, index);
+    else if (first !== index) {
+      this.fail(
+        'structure',
+        `${path}: event ${JSON.stringify(event.id)} of ${event.actor} is logged at index ${first} already; the log takes an event once, so this is a replay`,
+        { index },
+      );
+    }
 
     let message: Uint8Array;
     try {
@@ -677,6 +696,49 @@ export class BundleVerifier implements BundleSink {
     }
   }
 
+  /**
+   * Acceptance times never decrease along the log (docs/PROTOCOL.md §4). Key revocations are judged by them, so an
+   * entry stamped before one it follows could pass for signed before a revocation it was logged after.
+   */
+  private acceptanceOrder(): void {
+    let previous: [number, number] | null = null;
+    for (const index of [...this.acceptedAt.keys()].sort((a, b) => a - b)) {
+      const at = this.acceptedAt.get(index)!;
+      if (previous && at < previous[1]) {
+        this.fail(
+          'structure',
+          `log index ${index}: accepted at ${new Date(at).toISOString()}, before log index ${previous[0]} (${new Date(previous[1]).toISOString()}); acceptance times never decrease along the log`,
+          { index },
+        );
+      }
+      if (!previous || at >= previous[1]) previous = [index, at];
+    }
+  }
+
+  /**
+   * Whether a lot's bundle lists every unit its own commissioning events put in the lot. A party's export of a lot
+   * lists only the units it held, so a partial lot is not a failure, but the report says so, with the count: a
+   * regulator, whose exports list the whole lot, reads it as units left out.
+   */
+  private wholeLot(): void {
+    const scope = this.scope;
+    if (scope?.kind !== 'lot' || !this.seen.has('items')) return;
+    let commissioned = 0;
+    let unlisted = 0;
+    for (const unit of this.custody.allUnits()) {
+      if (unit.gtin !== scope.gtin || unit.lot !== scope.lot) continue;
+      commissioned++;
+      if (!this.itemCodes.has(unit.code)) unlisted++;
+    }
+    if (unlisted > 0) {
+      this.extraLimits.push(
+        `a partial view of lot ${scope.lot}: the bundle's commissioning events put ${commissioned} units in the lot, ` +
+          `${unlisted} of them are not listed (a party's own export lists only the units it held; a regulator's ` +
+          "lists them all, so in a regulator's export these units were left out)",
+      );
+    }
+  }
+
   /** A product registration of the items' GTIN, a prefix grant of it, a recall (or its lifting) of their lots. */
   private concernsItems(e: ProductEvent): boolean {
     if (e.prefix !== null) return [...this.itemGtins].some((gtin) => gtin.slice(1).startsWith(e.prefix!));
@@ -715,7 +777,7 @@ export class BundleVerifier implements BundleSink {
         : null,
       counts: { ...this.counts, failures: this.failures.count },
       failures,
-      limits: this.scope && this.windowed ? [windowLimit(this.scope)] : [],
+      limits: [...(this.scope && this.windowed ? [windowLimit(this.scope)] : []), ...this.extraLimits],
     };
   }
 }

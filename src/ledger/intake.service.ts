@@ -236,8 +236,10 @@ export class IntakeService {
   private async commit(group: PreparedEvent[]): Promise<IntakeResult[]> {
     const results: IntakeResult[] = [];
     const appended = await this.db.transaction(async (tx) => {
-      let next = await this.log.lockSequencer(tx);
-      const acceptedAt = new Date();
+      const sequencer = await this.log.lockSequencer(tx);
+      let next = sequencer.next;
+      // Never before the last entry, whatever this process's clock says (processes' clocks differ a little).
+      const acceptedAt = new Date(Math.max(Date.now(), sequencer.lastAcceptedAt?.getTime() ?? 0));
       const acceptedAtMs = acceptedAt.getTime();
       const logged = new Map<string, StoredEntryRef | Receipt>();
       for (const row of await this.log.findByEventIds(

@@ -48,12 +48,17 @@ const hex = (value: Uint8Array) => bytes(value).toString('hex');
 export class LogRepository {
   constructor(private readonly db: Database) {}
 
-  /** Locks the sequencer row for the rest of the transaction and returns the next free index. */
-  async lockSequencer(tx: Sql): Promise<number> {
-    const [row] = await tx.query<{ next_index: number }>(
-      'SELECT next_index FROM log_sequencer WHERE id = 1 FOR UPDATE',
+  /**
+   * Locks the sequencer row for the rest of the transaction; returns the next free index and when the last entry was
+   * accepted (acceptance times never decrease along the log: docs/PROTOCOL.md §4).
+   */
+  async lockSequencer(tx: Sql): Promise<{ next: number; lastAcceptedAt: Date | null }> {
+    const [row] = await tx.query<{ next_index: number; last_accepted_at: Date | null }>(
+      `SELECT s.next_index, e.accepted_at AS last_accepted_at
+         FROM log_sequencer s LEFT JOIN log_entry e ON e.idx = s.next_index - 1
+        WHERE s.id = 1 FOR UPDATE OF s`,
     );
-    return row.next_index;
+    return { next: row.next_index, lastAcceptedAt: row.last_accepted_at };
   }
 
   async advanceSequencer(tx: Sql, nextIndex: number): Promise<void> {

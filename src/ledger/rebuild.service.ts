@@ -45,7 +45,7 @@ export class RebuildService {
     const started = Date.now();
     const tables = this.types.readModelTables();
     const entries = await this.db.transaction(async (tx) => {
-      const total = await this.log.lockSequencer(tx);
+      const total = (await this.log.lockSequencer(tx)).next;
       await this.log.truncate(tx, tables);
       let from = 0;
       while (from < total) {

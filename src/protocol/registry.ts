@@ -84,6 +84,7 @@ export type RegistryCode =
   | 'KEY_INVALID'
   | 'KEY_ALREADY_REGISTERED'
   | 'KEY_ALREADY_REVOKED'
+  | 'REVOCATION_TIME_INVALID'
   | 'PARTY_ALREADY_REGISTERED'
   | 'PARTY_UNKNOWN'
   | 'GENESIS_REQUIRED'
@@ -219,6 +220,13 @@ export function applyRegistryEvent(
         throw new RegistryViolation('KEY_UNKNOWN', `party ${body.gln} has no key ${body.keyId}`);
       }
       const revokedAtMs = parseEventTime(body.revokedAt);
+      // A time that names no instant would revoke nothing (every comparison with NaN is false).
+      if (Number.isNaN(revokedAtMs)) {
+        throw new RegistryViolation(
+          'REVOCATION_TIME_INVALID',
+          `revokedAt ${JSON.stringify(body.revokedAt)} is not an RFC 3339 date-time`,
+        );
+      }
       // A revocation may be brought forward (a key found compromised before its scheduled retirement), never back.
       if (key.revokedAtMs !== null && revokedAtMs >= key.revokedAtMs) {
         throw new RegistryViolation(

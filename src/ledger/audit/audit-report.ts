@@ -16,6 +16,7 @@ export type AuditFailureCode =
   | 'EVENT_HASH_MISMATCH'
   /** `accepted_at` holds a time the 105-byte leaf cannot carry (finer than a millisecond). */
   | 'ACCEPTED_AT_INVALID'
+  | 'ACCEPTED_AT_DECREASES'
   /** `leaf_hash` is not the RFC 9162 hash of the leaf data built from accepted_at, the event hash and signature. */
   | 'LEAF_HASH_MISMATCH'
   /** The key history in the log, up to this index, does not let this key sign this event (unknown, revoked, ...). */

@@ -100,6 +100,7 @@ class LogAudit {
   private readonly maxFailures: number;
   private readonly frontier = MerkleFrontier.empty();
   private readonly registry = new MemoryRegistry();
+  private lastAcceptedAtMs = -Infinity;
   private readonly failures: AuditFailure[] = [];
   private failureCount = 0;
   /** Failures of the chunk being checked; sorted into replay order when the chunk is done. */
@@ -209,6 +210,15 @@ class LogAudit {
         'LEAF_HASH_MISMATCH',
         'leaf_hash is not the hash of the leaf built from accepted_at, the event and its signature',
       );
+    } else {
+      // Times of entries whose leaves hold: an edited time is a leaf mismatch above, not a decrease at the next.
+      if (acceptedAtMs < this.lastAcceptedAtMs) {
+        failAt(
+          'ACCEPTED_AT_DECREASES',
+          `accepted_at ${new Date(acceptedAtMs).toISOString()} is before the previous entry's (${new Date(this.lastAcceptedAtMs).toISOString()}); acceptance times never decrease along the log`,
+        );
+      }
+      this.lastAcceptedAtMs = Math.max(this.lastAcceptedAtMs, acceptedAtMs);
     }
 
     if (!event) return leaf;

@@ -223,9 +223,7 @@ describe('the chain of custody in a bundle', () => {
     const j = journey();
     j.log.append(j.manufacturer, 'recall', { gtin: j.chain.gtin, lots: ['LOT-A'], reason: 'sub-potent' });
     const bundle = j.bundleOfLot('LOT-A');
-    const recall = j.log.bundled(j.log.entries[j.log.size - 1]);
-    bundle.events.push(recall);
-    bundle.summary.events++;
+    expect(bundle.events.map((e) => e.event.type)).toContain('recall');
     expect(verifyBundle(bundle, j.log.vkey, fast)).toMatchObject({ ok: true });
     const other = j.log.append(j.manufacturer, 'recall', { gtin: '00361999000019', lots: ['X'], reason: 'other' });
     const withOther = j.bundleOfLot('LOT-A');

@@ -391,7 +391,9 @@ export class SupplyChain {
     const indexes = new Set<number>();
     for (const unit of units) this.histories.get(unit)!.forEach((index) => index < size && indexes.add(index));
     for (const entry of log.entries.slice(0, size)) {
-      if (entry.event.type === 'product.register' && entry.event.body.gtin === this.gtin) indexes.add(entry.index);
+      // The product's registration and its recalls (and their lifting), as the server's lot reports carry them.
+      const productEvent = ['product.register', 'recall', 'recall-lift'].includes(entry.event.type);
+      if (productEvent && entry.event.body.gtin === this.gtin) indexes.add(entry.index);
     }
     const events = [...indexes].sort((a, b) => a - b).map((index) => log.entries[index]);
     const named = new Set<string>([log.operator.gln]);

@@ -10,7 +10,7 @@ import * as fc from 'fast-check';
 import { BundleCheck, BundleReport, verifyBundle, verifyBundleText } from '../../../src/bundle';
 import { EvidenceBundle } from '../../../src/protocol/bundle';
 import { verifyStrictNode } from '../../../src/signing/ed25519-node';
-import { copy, journey, Journey } from './memory-log';
+import { copy, journey, Journey, MemoryLog } from './memory-log';
 
 const fast = { verifySignature: verifyStrictNode };
 
@@ -390,5 +390,80 @@ describe('tampering with an evidence bundle', () => {
         message: expect.stringMatching(/decommission .* about none of the bundle's items/),
       }),
     ]);
+    expect(report.limits).toEqual([expect.stringMatching(/^a partial view of lot LOT-A: .* 6 units .* 1 of them/)]);
+  });
+});
+
+/**
+ * Bundles an operator could build from a log it controls (its own events, or what it logged itself), each misleading
+ * in a way the first version of the verifier let through (found in review); each is refused now.
+ */
+describe('bundles built to mislead', () => {
+  it('a lot bundle that leaves out units of the lot, with all their events, says so', () => {
+    const j = journey();
+    // A party's own export of a lot is partial too, so this is not a failure: the report says how partial it is.
+    const report = verifyBundle(j.chain.bundle(j.chain.lotScope('LOT-A'), j.lotA.slice(3)), j.log.vkey, fast);
+    expect(report.limits).toEqual([
+      expect.stringMatching(/^a partial view of lot LOT-A: .* put 6 units in the lot, 3 of them are not listed/),
+    ]);
+    expect(verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast).limits).toEqual([]);
+  });
+
+  it('an event logged twice (a replayed clear after a newer quarantine)', () => {
+    const j = journey();
+    const onHold = new Set<string>();
+    const held = j.lotA.slice(3, 4);
+    j.chain.hold(j.manufacturer, 'quarantine', held, new Set());
+    const clear = j.chain.hold(j.manufacturer, 'clear', held, new Set(held));
+    j.chain.hold(j.manufacturer, 'quarantine', held, onHold);
+    const replay = j.log.appendSigned(clear.event, clear.signature, new Date(j.log.now).getTime() + 1000);
+    j.chain.histories.get(held[0])!.push(replay.index);
+    const report = verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ check: 'structure', index: replay.index, message: expect.stringMatching(/replay/) }),
+    );
+  });
+
+  it('an entry back-dated before the revocation it was logged after (signed with the retired key)', () => {
+    const j = journey();
+    // The distributor's old key was revoked at its rotation, in the middle of the journey; this is after it all.
+    const before = new Date(j.log.now).getTime() - 600_000;
+    const signed = new MemoryLog().append(
+      j.distributor,
+      'decommission',
+      { items: [j.lotA[4]], reason: 'damaged' },
+      { seed: j.distributorOldKey, time: new Date(before - 1000).toISOString() },
+    );
+    const backDated = j.log.appendSigned(signed.event, signed.signature, before);
+    j.chain.histories.get(j.lotA[4])!.push(backDated.index);
+    const report = verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({
+        check: 'structure',
+        message: expect.stringMatching(/acceptance times never decrease/),
+      }),
+    );
+  });
+
+  it('a revocation whose time names no instant does not leave the key valid', () => {
+    const j = journey();
+    j.log.revoke(j.distributor, j.distributor.seed, '2026-02-30T00:00:00Z');
+    const report = verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ check: 'key-history', message: expect.stringMatching(/REVOCATION_TIME_INVALID/) }),
+    );
+  });
+
+  it('a recall lifted by a manufacturer that did not register the product', () => {
+    const j = journey();
+    const other = j.chain.newManufacturer();
+    j.log.append(other, 'recall-lift', { gtin: j.chain.gtin, lots: ['LOT-A'] });
+    const report = verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast);
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({
+        check: 'custody',
+        message: expect.stringMatching(/recall-lift: .* which .* registered/),
+      }),
+    );
   });
 });
