@@ -194,7 +194,15 @@ export class ShipType extends CustodyEventType<ShipBody> {
       notAwaitingReturnVerification(all, (item) => returns.verified(item, acceptedAt));
     } else {
       // Every unit goes back to the party that sold it, also units packed into a container for the trip
-      // (containers are judged by the units in them).
+      // (containers are judged by the units in them, so a return must carry some).
+      const containers = all.filter((item) => item.kind !== 'unit');
+      if (containers.length === all.length) {
+        throw violation(
+          'NOT_UPSTREAM',
+          `a return sends units back to the party that sold them; ${containers.length} container(s) holding no unit are not a return`,
+          containers,
+        );
+      }
       const notFromThem = all.filter((item) => item.kind === 'unit' && item.sellers.at(-1) !== body.recipient);
       if (notFromThem.length > 0) {
         throw violation(
@@ -264,8 +272,10 @@ export class ReceiveType extends CustodyEventType<ReceiveBody> {
     const listed = new Set(body.items);
     const matched = body.items.filter((code) => shipped.has(code));
     const missing = shipment.items.filter((code) => !listed.has(code));
-    const extra = body.items.filter((code) => !shipped.has(code));
     const arriving = withContents(store, existingItems(store, matched));
+    // A receipt may also name what is inside a container it lists: that arrived, it is not extra.
+    const inside = new Set(arriving.map((item) => item.code));
+    const extra = body.items.filter((code) => !shipped.has(code) && !inside.has(code));
     for (const item of arriving) {
       item.custodian = event.actor;
       item.status = 'active';
@@ -275,8 +285,9 @@ export class ReceiveType extends CustodyEventType<ReceiveBody> {
         // Back one hop up the chain: the receiver's own seller is next in line for a further return. The returner
         // is downstream and never becomes a seller (else it could be "returned to" without a sale's checks).
         item.sellers = item.sellers.slice(0, -1);
-        item.returnPending = true;
-        item.returnReceivedAt = acceptedAt;
+        // Units wait for the receiver's verification; a container's saleability is that of the units in it.
+        item.returnPending = item.kind === 'unit';
+        item.returnReceivedAt = item.kind === 'unit' ? acceptedAt : null;
       } else {
         item.sellers = [...item.sellers, shipment.shipper];
         item.returnPending = false;
@@ -386,14 +397,17 @@ export class DestroyType extends RetireType<DestroyBody> {
 
 /**
  * Who may put items on hold or lift a hold: the custodian of every item (`custodianMay`), the manufacturer of
- * every unit's product, or a regulator.
+ * every unit's product, or a regulator. A container holding units is judged by them (`items` includes them); one
+ * holding none only its custodian may act on.
  */
 function mayActOnHold(store: CustodyStore, items: Item[], actor: string, role: PartyRole, custodianMay: boolean): void {
   if (role === 'regulator') return;
-  // Containers are judged by the units in them (which `items` includes).
+  const holdsUnits = (container: Item) => store.descendants(container.code).some((inside) => inside.kind === 'unit');
   const allowed = (item: Item) =>
     (custodianMay && item.custodian === actor) ||
-    (item.kind === 'unit' ? store.product(item.gtin!)?.manufacturer === actor : true);
+    (item.kind === 'unit'
+      ? store.product(item.gtin!)?.manufacturer === actor
+      : item.custodian === actor || holdsUnits(item));
   const refused = items.filter((item) => !allowed(item));
   if (refused.length > 0) {
     throw violation(
@@ -505,9 +519,11 @@ export class ClearType extends CustodyEventType<ClearBody> {
       store.touch(item, index);
     }
     concerned(store, all, event.actor).forEach((p) => alsoNamed.add(p));
+    // A hold alert closes once nothing it put on hold is held any more (clearing part of it leaves it open).
     for (const alert of store.openAlerts()) {
       if ((alert.kind === 'quarantine' || alert.kind === 'illegitimate') && alert.openedIndex < index) {
-        if (alert.items.some((code) => cleared.has(code))) {
+        const stillHeld = alert.items.some((code) => store.item(code)?.hold !== null);
+        if (alert.items.some((code) => cleared.has(code)) && !stillHeld) {
           store.putAlert({ ...alert, status: 'closed', closedIndex: index, closedAt: acceptedAt });
         }
       }

@@ -113,6 +113,16 @@ export class CustodyStore extends IntakeStore {
     for (const a of await this.repository.openAlertsTouching(sql, [...alertItems], [...w.alertGtins])) {
       this.alerts.set(`${a.openedIndex}:${a.seq}`, a);
     }
+    // A hold alert closes when none of its items is held any more: the items it lists beyond those named.
+    const holdMembers = [...this.alerts.values()]
+      .filter((a) => a.kind === 'quarantine' || a.kind === 'illegitimate')
+      .flatMap((a) => a.items)
+      .filter((code) => !this.items.has(code));
+    if (holdMembers.length > 0) {
+      for (const item of await this.repository.itemsWithContents(sql, [...new Set(holdMembers)])) {
+        if (!this.items.has(item.code)) this.remember(item);
+      }
+    }
   }
 
   private remember(item: Item): void {

@@ -585,6 +585,19 @@ describe('supply-chain refusals', () => {
       );
     });
 
+    it('a receipt may name what is inside a container it lists: no discrepancy', async () => {
+      const { units: u } = await stock(2);
+      const box = m.newContainerCode();
+      await accept(t, m, 'pack', { parent: box, children: u });
+      const shipmentId = await ship(m, d, [box]);
+      await accept(t, d, 'receive', { shipper: m.gln, shipmentId, items: [box, u[0]] });
+      const row = (
+        await db.query('SELECT discrepancy FROM shipment WHERE shipper = $1 AND shipment_id = $2', [m.gln, shipmentId])
+      ).rows[0] as { discrepancy: unknown };
+      expect(row.discrepancy).toBeNull();
+      expect(await item(t, u[0])).toMatchObject({ custodian: d.gln, status: 'active' });
+    });
+
     it('a receipt that does not match is accepted, recorded, and raises a discrepancy alert for both parties and regulators', async () => {
       const { units: u } = await stock(5);
       const stranger = units(m.gtin(m.nextItemReference()), ['NEVER'])[0];
@@ -704,6 +717,34 @@ describe('supply-chain refusals', () => {
       const shipmentId = await ship(d, p, [u[0]]);
       await accept(t, p, 'receive', { shipper: d.gln, shipmentId, items: [u[0]] });
       expect(await item(t, u[0])).toMatchObject({ custodian: p.gln, returnPending: false });
+    });
+
+    it('a returned container is saleable again once the units in it are verified', async () => {
+      const { units: u } = await stock(2);
+      const box = m.newContainerCode();
+      await accept(t, m, 'pack', { parent: box, children: u });
+      await deliver(m, d, [box]);
+      await deliver(d, m, [box], 'return');
+      expect(await item(t, box)).toMatchObject({ custodian: m.gln, returnPending: false });
+      const resale = () => ({ shipmentId: nextShipmentId(), recipient: d.gln, items: [box], transaction });
+      await refused(m, 'ship', resale(), { status: REFUSED, code: 'RETURN_NOT_VERIFIED', items: u });
+      for (const unit of u) await recordVerification(db, m.gln, unit);
+      await accept(t, m, 'ship', resale());
+    });
+
+    it('NOT_UPSTREAM: a return carries units; containers holding none are not a return', async () => {
+      const { units: u } = await stock(1);
+      const box = m.newContainerCode();
+      await accept(t, m, 'pack', { parent: box, children: u });
+      await deliver(m, d, [box]);
+      await deliver(d, p, [box]);
+      await accept(t, p, 'unpack', { parent: box, children: u });
+      await refused(
+        p,
+        'ship',
+        { shipmentId: nextShipmentId(), recipient: p2.gln, items: [box], reason: 'return', transaction },
+        { status: REFUSED, code: 'NOT_UPSTREAM', items: [box] },
+      );
     });
 
     it('RETURN_NOT_VERIFIED: a pharmacy does not dispense a unit returned to it until it verified it', async () => {
@@ -901,9 +942,52 @@ describe('supply-chain refusals', () => {
       );
       await accept(t, m, 'clear', { items: [u[0]], reason: 'ok' });
     });
-  });
 
-  describe('roles', () => {
+    const holdAlert = async (openedIndex: number) =>
+      (await db.query('SELECT status, closed_idx FROM alert WHERE opened_idx = $1', [openedIndex])).rows[0] as {
+        status: string;
+        closed_idx: number | null;
+      };
+
+    it('a hold alert stays open until every item it put on hold is cleared', async () => {
+      const { units: u } = await stock(2);
+      const opened = await accept(t, r, 'quarantine', { items: u, reason: 'FDA inquiry' });
+      await accept(t, m, 'clear', { items: [u[0]], reason: 'first one checked' });
+      expect(await item(t, u[1])).toMatchObject({ hold: 'quarantined' });
+      expect(await holdAlert(opened.index)).toMatchObject({ status: 'open' });
+      const last = await accept(t, m, 'clear', { items: [u[1]], reason: 'second one checked' });
+      expect(await holdAlert(opened.index)).toEqual({ status: 'closed', closed_idx: last.index });
+    });
+
+    it('NOT_PERMITTED: a container holding no units is put on hold or cleared only by its custodian or a regulator', async () => {
+      const { units: u } = await stock(2);
+      const box = m.newContainerCode();
+      await accept(t, m, 'pack', { parent: box, children: u });
+      await deliver(m, d, [box]);
+      const opened = await accept(t, r, 'quarantine', { items: [box], reason: 'FDA inquiry' });
+      await accept(t, d, 'unpack', { parent: box, children: u });
+      // The box is empty now: a manufacturer with nothing in it may not lift its hold (nor close the alert).
+      await refused(
+        m2,
+        'clear',
+        { items: [box], reason: 'not mine' },
+        { status: REFUSED, code: 'NOT_PERMITTED', items: [box] },
+      );
+      expect(await holdAlert(opened.index)).toMatchObject({ status: 'open' });
+      // Nor may a party that does not hold an empty container put it on hold.
+      const spare = m.newContainerCode();
+      const { units: v } = await stock(1);
+      await accept(t, m, 'pack', { parent: spare, children: v });
+      await accept(t, m, 'unpack', { parent: spare, children: v });
+      await refused(
+        d,
+        'quarantine',
+        { items: [spare], reason: 'rumour' },
+        { status: REFUSED, code: 'NOT_PERMITTED', items: [spare] },
+      );
+      await accept(t, m, 'quarantine', { items: [spare], reason: 'damaged seal' });
+      await accept(t, m, 'clear', { items: [spare], reason: 'resealed' });
+    });
     it('ACTOR_ROLE_NOT_ALLOWED: each event type is signed by its roles only', async () => {
       const { gtin, units: u } = await stock(2);
       await deliver(m, d, u);
