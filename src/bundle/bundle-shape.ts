@@ -163,6 +163,11 @@ export function readScope(value: unknown, path: string): ReportScope {
   if (!wanted) throw new ShapeError(`${path}.kind`, `unknown scope kind ${JSON.stringify(kind).slice(0, 40)}`);
   onlyMembers(scope, new Set(['kind', ...wanted]), path);
   for (const field of wanted) string(scope[field], `${path}.${field}`);
+  for (const field of ['from', 'to'].filter((f) => wanted.includes(f))) {
+    if (Number.isNaN(parseEventTime(scope[field] as string))) {
+      throw new ShapeError(`${path}.${field}`, 'expected an RFC 3339 date-time with a time zone');
+    }
+  }
   return scope as unknown as ReportScope;
 }
 

@@ -492,6 +492,7 @@ export class BundleVerifier implements BundleSink {
       }
       return;
     }
+    this.checkInWindow(index, event.type, event.time);
     let issues;
     try {
       issues = this.custody.apply(index, event, signer?.party?.role, `${path}.event`);
@@ -502,6 +503,20 @@ export class BundleVerifier implements BundleSink {
     for (const issue of issues) {
       if (this.windowed && !STATELESS_RULES.has(issue.rule)) continue;
       this.fail('custody', `log index ${index}: ${issue.message}`, { index, item: issue.items[0] });
+    }
+  }
+
+  /** A time-window scope carries the events whose time lies in [from, to) (compared to the millisecond: no false alarm). */
+  private checkInWindow(index: number, type: string, time: string): void {
+    const scope = this.scope;
+    if (scope?.kind !== 'gtin' && scope?.kind !== 'party') return;
+    const at = parseEventTime(time);
+    if (at < parseEventTime(scope.from) || at > parseEventTime(scope.to)) {
+      this.fail(
+        'custody',
+        `log index ${index}: this ${type} has event time ${time}, outside the scope's window [${scope.from}, ${scope.to})`,
+        { index },
+      );
     }
   }
 

@@ -269,6 +269,19 @@ describe('the chain of custody in a bundle', () => {
       expect(custodyFailures(verifyBundle(dropped, j.log.vkey, fast))).toEqual([
         expect.objectContaining({ index: bundle.events[0].index, message: expect.stringMatching(/not in the bundle/) }),
       ]);
+
+      // The same events under a window they are not in, or a window that is no time at all.
+      const elsewhere = { ...bundle, scope: { ...scope, from: '1999-01-01T00:00:00Z', to: '1999-01-02T00:00:00Z' } };
+      expect(custodyFailures(verifyBundle(elsewhere, j.log.vkey, fast))).toContainEqual(
+        expect.objectContaining({ message: expect.stringMatching(/outside the scope's window/) }),
+      );
+      const garbage = { ...bundle, scope: { ...scope, from: 'garbage' } };
+      expect(verifyBundle(garbage, j.log.vkey, fast).failures).toContainEqual(
+        expect.objectContaining({
+          check: 'structure',
+          message: expect.stringMatching(/scope\.from: expected an RFC 3339/),
+        }),
+      );
     });
 
     it('still refuses what no earlier event could excuse: a role that may not sign the event', () => {
