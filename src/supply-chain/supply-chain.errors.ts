@@ -30,7 +30,6 @@ export type SupplyChainCode =
   | 'ITEM_EXPIRED'
   | 'ITEM_IN_CONTAINER'
   | 'ITEM_NOT_IN_CONTAINER'
-  | 'CONTAINER_NOT_EMPTY'
   | 'CONTAINMENT_CYCLE'
   | 'NOT_A_CONTAINER'
   | 'NOT_A_UNIT'

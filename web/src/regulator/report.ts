@@ -24,12 +24,18 @@ export function describeScope(scope: ReportScope): string {
     case 'lot':
       return `Lot ${scope.lot} of GTIN ${scope.gtin}`;
     case 'gtin':
-      return `GTIN ${scope.gtin}, events from ${formatDay(scope.from)} to ${formatDay(new Date(Date.parse(scope.to) - 1).toISOString())}`;
+      return `GTIN ${scope.gtin}, events from ${formatDay(scope.from)} to ${lastDay(scope.to)}`;
     case 'party':
-      return `Party ${scope.gln}, events from ${formatDay(scope.from)} to ${formatDay(new Date(Date.parse(scope.to) - 1).toISOString())}`;
+      return `Party ${scope.gln}, events from ${formatDay(scope.from)} to ${lastDay(scope.to)}`;
     case 'alerts':
       return 'Open alerts and investigations';
   }
+}
+
+/** The last day a window ending (exclusively) at `to` covers; `to` as it is when it is not a time (the verifier says so). */
+function lastDay(to: string): string {
+  const end = Date.parse(to);
+  return Number.isNaN(end) ? to : formatDay(new Date(end - 1).toISOString());
 }
 
 /** Party names from the bundle's own registry events, then from the directory the page loaded. */
