@@ -1,13 +1,8 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { Client } from 'pg';
-import { base64ToBytes, concatBytes, utf8 } from '../../src/bytes';
-import { canonicalJson } from '../../src/canonical-json';
 import { formatVerifierKey, parseSignerKey } from '../../src/checkpoint';
 import { Database } from '../../src/database/database';
 import { runAudit } from '../../src/ledger/audit/audit';
-import { leafHash } from '../../src/merkle/hash';
-import { encodeLeaf } from '../../src/protocol/leaf';
-import { SIGNED_EVENT_PREFIX } from '../../src/signing/event-signing';
+import { appendWithSql } from '../support/raw-log';
 import { createTestApp, newParty, TestApp, TestParty } from '../support/test-app';
 import { registerTestEventType } from '../support/test-event-type';
 
@@ -21,23 +16,8 @@ describe('acceptance times along the log', () => {
   let admin: Client;
   let party: TestParty;
 
-  /** Appends a correctly hashed entry for a validly signed event, straight into the tables, accepted at `at`. */
-  async function sneakIn(at: Date): Promise<number> {
-    const { event, signature } = party.event('test.note', { text: `accepted at ${at.toISOString()}` });
-    const eventJson = canonicalJson(event);
-    const eventHash = sha256(concatBytes(SIGNED_EVENT_PREFIX, utf8(eventJson)));
-    const sig = base64ToBytes(signature);
-    const leaf = leafHash(encodeLeaf({ acceptedAtMs: at.getTime(), eventHash, signature: sig }));
-    const [{ next_index: index }] = (await admin.query('SELECT next_index FROM log_sequencer')).rows;
-    await admin.query(
-      `INSERT INTO log_entry (idx, leaf_hash, accepted_at, actor, event_id, event_type, key_id, event_time,
-                              event_hash, signature, event_json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [index, leaf, at, event.actor, event.id, event.type, event.keyId, event.time, eventHash, sig, eventJson],
-    );
-    await admin.query('UPDATE log_sequencer SET next_index = $1', [index + 1]);
-    return index;
-  }
+  const sneakIn = (at: Date) =>
+    appendWithSql(admin, party.event('test.note', { text: `accepted at ${at.toISOString()}` }), at);
 
   beforeEach(async () => {
     t = await createTestApp({ INTEGRATOR: 'off' });

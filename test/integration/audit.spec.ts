@@ -5,13 +5,9 @@ import { Database } from '../../src/database/database';
 import { dataSourceOptions } from '../../src/database/data-source';
 import { AuditFailureCode, AuditReport } from '../../src/ledger/audit/audit-report';
 import { AuditProgress, eventTimeMicros, runAudit } from '../../src/ledger/audit/audit';
-import { leafHash } from '../../src/merkle/hash';
-import { encodeLeaf } from '../../src/protocol/leaf';
-import { canonicalJson } from '../../src/canonical-json';
-import { base64ToBytes, bytesToBase64, concatBytes, utf8 } from '../../src/bytes';
+import { bytesToBase64 } from '../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
-import { SIGNED_EVENT_PREFIX } from '../../src/signing/event-signing';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { appendWithSql } from '../support/raw-log';
 import { createTestApp, newParty, TestApp, TestParty } from '../support/test-app';
 import { registerTestEventType } from '../support/test-event-type';
 
@@ -395,20 +391,12 @@ describe('audit', () => {
 
   it('catches an event signed by a revoked key and sneaked in with SQL', async () => {
     // A perfectly valid signature by the revoked key, appended with every column and hash computed correctly.
-    const { event, signature } = revoked.event('test.note', { text: 'signed after the revocation' });
-    const eventJson = canonicalJson(event);
-    const eventHash = sha256(concatBytes(SIGNED_EVENT_PREFIX, utf8(eventJson)));
-    const acceptedAt = new Date();
-    const sig = base64ToBytes(signature);
-    const leaf = leafHash(encodeLeaf({ acceptedAtMs: acceptedAt.getTime(), eventHash, signature: sig }));
-    const index = entries;
-    await admin.query(
-      `INSERT INTO log_entry (idx, leaf_hash, accepted_at, actor, event_id, event_type, key_id, event_time,
-                              event_hash, signature, event_json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [index, leaf, acceptedAt, event.actor, event.id, event.type, event.keyId, event.time, eventHash, sig, eventJson],
+    const index = await appendWithSql(
+      admin,
+      revoked.event('test.note', { text: 'signed after the revocation' }),
+      new Date(),
     );
-    await admin.query('UPDATE log_sequencer SET next_index = $1', [index + 1]);
+    expect(index).toBe(entries);
     const report = await audit();
     expectFirstFailure(report, { code: 'SIGNER_NOT_ALLOWED', index });
     expect(report.firstFailure!.message).toContain('KEY_REVOKED');
