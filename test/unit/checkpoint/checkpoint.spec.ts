@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import {
   Checkpoint,
@@ -15,9 +13,10 @@ import {
 import { leafHash } from '../../../src/merkle';
 import { bytesToHex, hexToBytes } from '../../../src/bytes';
 import { generateSecretKey } from '../../../src/signing/ed25519';
+import { readVectors } from '../../support/vectors';
 
 const noteVectors = (
-  JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../shared/vectors/signed-note.json'), 'utf8')) as {
+  readVectors('signed-note.json') as {
     vectors: {
       source: string;
       checkpoint?: string;
@@ -25,9 +24,9 @@ const noteVectors = (
     }[];
   }
 ).vectors;
-const merkleVectors = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '../../../../shared/vectors/merkle-rfc9162.json'), 'utf8'),
-) as { copied: { go_sumdb_tree_note: { tree_size: number; formatted: string } } };
+const merkleVectors = readVectors('merkle-rfc9162.json') as {
+  copied: { go_sumdb_tree_note: { tree_size: number; formatted: string } };
+};
 
 function expectCode(code: NoteErrorCode, action: () => unknown): void {
   try {

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   NoteError,
   ed25519KeyId,
@@ -15,6 +13,7 @@ import {
 } from '../../../src/checkpoint';
 import { bytesToHex, hexToBytes } from '../../../src/bytes';
 import { generateSecretKey, publicKeyOf } from '../../../src/signing/ed25519';
+import { readVectors } from '../../support/vectors';
 
 interface NoteVector {
   vkey?: string;
@@ -27,7 +26,7 @@ interface NoteVector {
 }
 
 const vectors = (
-  JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../shared/vectors/signed-note.json'), 'utf8')) as {
+  readVectors('signed-note.json') as {
     vectors: NoteVector[];
   }
 ).vectors;

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import {
   MAX_NOTE_SIGNATURES,
@@ -17,6 +15,7 @@ import {
 } from '../../../src/checkpoint';
 import { bytesToHex } from '../../../src/bytes';
 import { generateSecretKey } from '../../../src/signing/ed25519';
+import { readVectors } from '../../support/vectors';
 
 interface NoteVector {
   source: string;
@@ -29,7 +28,7 @@ interface NoteVector {
 }
 
 const vectors = (
-  JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../shared/vectors/signed-note.json'), 'utf8')) as {
+  readVectors('signed-note.json') as {
     vectors: NoteVector[];
   }
 ).vectors;

@@ -1,9 +1,7 @@
 /**
- * Every vector of /work/shared/vectors/merkle-rfc9162.json: transparency-dev/merkle's hasher, tree, proofgen
+ * Every vector of test/vectors/merkle-rfc9162.json: transparency-dev/merkle's hasher, tree, proofgen
  * and verifier-probe vectors, the locally derived full tables for trees of up to 8 leaves, C2SP tile paths.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   EMPTY_ROOT,
   Hash,
@@ -22,6 +20,7 @@ import {
   verifyInclusion,
 } from '../../../src/merkle';
 import { bytesToHex, hexToBytes } from '../../../src/bytes';
+import { readVectors } from '../../support/vectors';
 
 interface InclusionProbe {
   file: string;
@@ -79,9 +78,7 @@ interface Vectors {
   };
 }
 
-const vectors = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '../../../../shared/vectors/merkle-rfc9162.json'), 'utf8'),
-) as Vectors;
+const vectors = readVectors('merkle-rfc9162.json') as Vectors;
 
 const tree = vectors.copied.eight_leaf_tree;
 const leaves = tree.leaf_inputs_hex.map(hexToBytes);
