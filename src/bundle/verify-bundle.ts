@@ -150,6 +150,8 @@ export class BundleVerifier implements BundleSink {
   private readonly seen = new Set<string>();
   private stage = -1;
   private scope: ReportScope | null = null;
+  /** A time-window scope's bounds, in ms since the epoch. */
+  private window: { from: number; to: number } | null = null;
   private origin: string | null = null;
   private checkpoint: { origin: string; size: number; rootHash: Uint8Array } | null = null;
   private checkpointSettled = false;
@@ -211,6 +213,9 @@ export class BundleVerifier implements BundleSink {
           return;
         case 'scope':
           this.scope = readScope(value, 'scope');
+          if (this.scope.kind === 'gtin' || this.scope.kind === 'party') {
+            this.window = { from: parseEventTime(this.scope.from), to: parseEventTime(this.scope.to) };
+          }
           return;
         case 'generatedAt':
           if (Number.isNaN(parseEventTime(string(value, 'generatedAt')))) {
@@ -508,14 +513,16 @@ export class BundleVerifier implements BundleSink {
 
   /** A time-window scope carries the events whose time lies in [from, to) (compared to the millisecond: no false alarm). */
   private checkInWindow(index: number, type: string, time: string): void {
-    const scope = this.scope;
-    if (scope?.kind !== 'gtin' && scope?.kind !== 'party') return;
+    if (!this.window) return;
     const at = parseEventTime(time);
-    if (at < parseEventTime(scope.from) || at > parseEventTime(scope.to)) {
+    if (at < this.window.from || at > this.window.to) {
+      const { from, to } = this.scope as { from: string; to: string };
       this.fail(
         'custody',
-        `log index ${index}: this ${type} has event time ${time}, outside the scope's window [${scope.from}, ${scope.to})`,
-        { index },
+        `log index ${index}: this ${type} has event time ${time}, outside the scope's window [${from}, ${to})`,
+        {
+          index,
+        },
       );
     }
   }

@@ -253,26 +253,23 @@ export class ReportSnapshot {
 
   constructor(private readonly client: PoolClient) {}
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      await this.client.query('COMMIT');
-      this.client.release();
-    } catch (error) {
-      // The connection is in an unknown state: do not give it back to the pool.
-      this.client.release(error as Error);
-    }
+  close(): Promise<void> {
+    return this.end('COMMIT');
   }
 
   /** After a failure: roll back and drop the connection if it misbehaves. */
-  async abort(): Promise<void> {
+  abort(): Promise<void> {
+    return this.end('ROLLBACK');
+  }
+
+  private async end(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.client.query('ROLLBACK');
+      await this.client.query(statement);
       this.client.release();
     } catch (error) {
+      // The connection is in an unknown state: do not give it back to the pool.
       this.client.release(error as Error);
     }
   }

@@ -16,6 +16,7 @@ export type AuditFailureCode =
   | 'EVENT_HASH_MISMATCH'
   /** `accepted_at` holds a time the 105-byte leaf cannot carry (finer than a millisecond). */
   | 'ACCEPTED_AT_INVALID'
+  /** `accepted_at` is earlier than the previous entry's (acceptance times never decrease along the log). */
   | 'ACCEPTED_AT_DECREASES'
   /** `leaf_hash` is not the RFC 9162 hash of the leaf data built from accepted_at, the event hash and signature. */
   | 'LEAF_HASH_MISMATCH'

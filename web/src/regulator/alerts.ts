@@ -3,21 +3,11 @@ import { ApiOptions, getJson } from '../common/api';
 import { fill, h } from '../common/dom';
 import { formatCount, formatDateTime } from '../common/format';
 import { REASON_TITLES } from '../common/reasons';
+import type { Alert } from '../../../src/supply-chain/custody.model';
 import type { Names } from './report';
 
-interface CustodyAlert {
-  openedIndex: number;
-  seq: number;
-  kind: 'discrepancy' | 'quarantine' | 'illegitimate' | 'recall';
-  status: 'open' | 'closed';
-  gtin: string | null;
-  lot: string | null;
-  items: string[];
-  parties: string[];
-  details: Record<string, unknown>;
-  openedAt: string;
-  closedAt: string | null;
-}
+/** An alert as the API sends it (src/supply-chain/custody.model.ts, times as JSON strings). */
+type CustodyAlert = Omit<Alert, 'openedAt' | 'closedAt'> & { openedAt: string; closedAt: string | null };
 
 interface SuspiciousVerification {
   id: string;
