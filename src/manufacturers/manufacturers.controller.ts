@@ -1,11 +1,13 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { GlnParam } from '../parties/dto/party-params.dto';
-import { OperatorService } from '../parties/operator.service';
+import { created } from '../parties/parties.controller';
 import { CustodianViewsController } from '../supply-chain/custodian-views.controller';
-import { GrantPrefixDto, PrefixGrantBody } from './dto/manufacturer-bodies.dto';
+import { GrantPrefixDto } from './dto/manufacturer-bodies.dto';
+import { PrefixGrantsService } from './prefix-grants.service';
 
 /**
  * A manufacturer's home: its company prefixes, products and recalls, besides what every custodian sees.
@@ -35,21 +37,19 @@ export class ManufacturersController extends CustodianViewsController {
 @ApiTags('manufacturers')
 @Controller('v1/manufacturers')
 export class PrefixGrantsController {
-  constructor(private readonly operator: OperatorService) {}
+  constructor(private readonly grants: PrefixGrantsService) {}
 
   @Post(':gln/prefixes')
   @Auth('operator')
   @ApiOperation({
-    summary: 'Grant a GS1 company prefix to a manufacturer (a prefix.grant event signed by the operator)',
+    summary:
+      'Grant a GS1 company prefix to a manufacturer (a prefix.grant event signed by the operator); 200 for a repeat',
   })
-  async grantPrefix(@Param() { gln }: GlnParam, @Body() dto: GrantPrefixDto) {
-    const body: PrefixGrantBody = { gln, prefix: dto.prefix };
-    const receipt = await this.operator.submit(
-      'prefix.grant',
-      `prefix.grant:${dto.prefix}`,
-      body,
-      'PREFIX_ALREADY_GRANTED',
-    );
-    return { gln, prefix: dto.prefix, receipt };
+  async grantPrefix(
+    @Param() { gln }: GlnParam,
+    @Body() dto: GrantPrefixDto,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    return created(response, await this.grants.grant(gln, dto.prefix));
   }
 }

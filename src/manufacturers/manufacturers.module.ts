@@ -11,11 +11,13 @@ import {
   RecallType,
 } from './manufacturer.event-types';
 import { ManufacturersController, PrefixGrantsController } from './manufacturers.controller';
+import { PrefixGrantsService } from './prefix-grants.service';
 
 /** Manufacturers: company prefixes, products, commissioning, recalls. */
 @Module({
   imports: [LedgerModule, PartiesModule, SupplyChainModule],
   controllers: [ManufacturersController, PrefixGrantsController],
+  providers: [PrefixGrantsService],
 })
 export class ManufacturersModule implements OnModuleInit {
   constructor(private readonly types: EventTypeRegistry) {}

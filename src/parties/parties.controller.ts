@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { Receipt } from '../ledger/receipt';
 import { AuthError, ValidationError } from '../common/app-error';
 import { PARTY_ROLES, PartyRole } from '../protocol/registry';
 import { AddKeyDto, IssueTokenDto, RegisterPartyDto, RevokeKeyDto } from './dto/party-requests.dto';
@@ -19,9 +21,11 @@ export class PartiesController {
 
   @Post()
   @Auth('operator')
-  @ApiOperation({ summary: 'Register a trading partner (logged as a party.register event signed by the operator)' })
-  register(@Body() dto: RegisterPartyDto) {
-    return this.parties.register(dto);
+  @ApiOperation({
+    summary: 'Register a trading partner (a party.register event signed by the operator); 200 for a repeat',
+  })
+  async register(@Body() dto: RegisterPartyDto, @Res({ passthrough: true }) response: Response) {
+    return created(response, await this.parties.register(dto));
   }
 
   @Get()
@@ -44,9 +48,9 @@ export class PartiesController {
 
   @Post(':gln/keys')
   @Auth('operator')
-  @ApiOperation({ summary: "Add a public key to a partner (key rotation's first step)" })
-  addKey(@Param() { gln }: GlnParam, @Body() dto: AddKeyDto) {
-    return this.parties.addKey(gln, dto);
+  @ApiOperation({ summary: "Add a public key to a partner (key rotation's first step); 200 for a repeat" })
+  async addKey(@Param() { gln }: GlnParam, @Body() dto: AddKeyDto, @Res({ passthrough: true }) response: Response) {
+    return created(response, await this.parties.addKey(gln, dto));
   }
 
   @Post(':gln/keys/:keyId/revoke')
@@ -59,7 +63,9 @@ export class PartiesController {
 
   @Post(':gln/tokens')
   @Auth('operator')
-  @ApiOperation({ summary: 'Issue an API token for a partner; the token is shown in this response only' })
+  @ApiOperation({
+    summary: 'Issue an API token for a partner; the token is shown in this response only. Each call issues a new one',
+  })
   async issueToken(@Param() { gln }: GlnParam, @Body() dto: IssueTokenDto) {
     await this.parties.get(gln);
     return this.tokens.issue(gln, dto.label);
@@ -79,4 +85,10 @@ export class PartiesController {
   revokeToken(@Param() { gln, tokenId }: TokenParam) {
     return this.tokens.revoke(gln, tokenId);
   }
+}
+
+/** 201 for what the request logged, 200 for a repeat answered with the original receipt (docs/PROTOCOL.md §3.3). */
+export function created<T extends { receipt: Receipt }>(response: Response, answer: T): T {
+  response.status(answer.receipt.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
+  return answer;
 }

@@ -68,12 +68,13 @@ export class PartiesService implements OnApplicationBootstrap {
 
   async register(dto: RegisterPartyDto): Promise<{ party: PartyView; receipt: Receipt }> {
     const body: PartyRegisterBodyDto = { ...dto, address: { ...dto.address } };
-    const receipt = await this.operator.submit(
-      'party.register',
-      `register:${dto.gln}`,
+    const receipt = await this.operator.submit({
+      type: 'party.register',
+      id: `register:${dto.gln}`,
       body,
-      'PARTY_ALREADY_REGISTERED',
-    );
+      alreadyDone: 'PARTY_ALREADY_REGISTERED',
+      holder: async () => (await this.registry.party(dto.gln))?.registeredIndex,
+    });
     return { party: await this.get(dto.gln), receipt };
   }
 
@@ -81,18 +82,43 @@ export class PartiesService implements OnApplicationBootstrap {
     await this.get(gln);
     const body: KeyAddBodyDto = { gln, publicKey: dto.publicKey };
     const keyId = keyIdOf(base64ToBytes(dto.publicKey));
-    const receipt = await this.operator.submit('key.add', `key.add:${keyId}`, body, 'KEY_ALREADY_REGISTERED');
+    const receipt = await this.operator.submit({
+      type: 'key.add',
+      id: `key.add:${keyId}`,
+      body,
+      alreadyDone: 'KEY_ALREADY_REGISTERED',
+      holder: async () => (await this.registry.key(keyId))?.addedIndex,
+    });
     return { key: (await this.get(gln)).keys.find((k) => k.keyId === keyId)!, receipt };
   }
 
+  /**
+   * Revokes a key as of `revokedAt`. A repeat with the same time answers the original receipt. Without a time ("now"),
+   * a key already revoked as of now or earlier answers the revocation in force: retrying "revoke now" never logs a
+   * second revocation, and never fails because the first one went through.
+   */
   async revokeKey(gln: string, keyId: string, revokedAt?: string): Promise<{ key: KeyView; receipt: Receipt }> {
     const party = await this.get(gln);
     if (!party.keys.some((k) => k.keyId === keyId))
       throw new NotFoundError(`party ${gln} has no key ${keyId}`, 'KEY_UNKNOWN');
     const body: KeyRevokeBodyDto = { gln, keyId, revokedAt: revokedAt ?? new Date().toISOString() };
-    // The id carries the time, so a scheduled revocation can later be brought forward by a second one.
-    const id = `key.revoke:${keyId}:${Date.parse(body.revokedAt)}`;
-    const receipt = await this.operator.submit('key.revoke', id, body, 'KEY_ALREADY_REVOKED');
+    const at = Date.parse(body.revokedAt);
+    const covers = (loggedAt: number) => (revokedAt === undefined ? loggedAt <= at : loggedAt === at);
+    const receipt = await this.operator.submit({
+      type: 'key.revoke',
+      // The id carries the time, so a scheduled revocation can later be brought forward by a second one.
+      id: `key.revoke:${keyId}:${at}`,
+      body,
+      alreadyDone: 'KEY_ALREADY_REVOKED',
+      holder: async () => {
+        const key = await this.registry.key(keyId);
+        return key?.revokedAtMs != null && covers(key.revokedAtMs) ? key.revokedIndex! : undefined;
+      },
+      answers: (logged) => {
+        const earlier = logged as KeyRevokeBodyDto;
+        return earlier.gln === gln && earlier.keyId === keyId && covers(Date.parse(earlier.revokedAt));
+      },
+    });
     return { key: (await this.get(gln)).keys.find((k) => k.keyId === keyId)!, receipt };
   }
 

@@ -105,6 +105,10 @@ export class RegistryRepository {
     return (await this.parties(this.db, [gln]))[0];
   }
 
+  async key(keyId: string): Promise<KeyRecord | undefined> {
+    return (await this.keys(this.db, [keyId]))[0];
+  }
+
   async keysOf(gln: string): Promise<KeyRecord[]> {
     return (
       await this.db.query<KeyRow>('SELECT * FROM party_key WHERE gln = $1 ORDER BY added_idx, key_id', [gln])
