@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, AppOptions } from './app.module';
 import { migrate } from './database/migrate';
 import { requestLogger } from './common/request-logger';
+import { methodNotAllowed } from './common/method-not-allowed';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -26,6 +27,7 @@ export async function createApp(options: AppOptions, logger = createLogger(optio
   });
   app.useBodyParser('json', { limit: `${options.config.MAX_BODY_MB}mb` });
   app.use(requestLogger(logger));
+  app.use(methodNotAllowed(app));
   app.set('x-powered-by', false);
   const document = SwaggerModule.createDocument(
     app,

@@ -4,13 +4,24 @@ import { parseYymmdd } from '../gs1/expiry';
 import { isCharset82 } from '../gs1/identifiers';
 import { parseEventTime } from '../protocol/event';
 import { itemCodeError } from '../protocol/item-code';
+import { explainElements } from './validation';
 
 function digitsWithCheck(length: number) {
   return (value: unknown) =>
     typeof value === 'string' && value.length === length && /^\d+$/.test(value) && hasValidCheckDigit(value);
 }
 
-function gs1Decorator(name: string, test: (value: unknown) => boolean, what: string) {
+/**
+ * A rule as a property decorator. With `{ each: true }` its violations name the offending elements, each with
+ * `reason(value)` when given (e.g. which check digit is wrong), else "must be <what>".
+ */
+function gs1Decorator(
+  name: string,
+  test: (value: unknown) => boolean,
+  what: string,
+  reason: (value: unknown) => string | null = (value) => (test(value) ? null : `must be ${what}`),
+) {
+  explainElements(name, reason);
   return (options?: ValidationOptions): PropertyDecorator =>
     (target, propertyName) =>
       registerDecorator({
@@ -38,6 +49,7 @@ export const IsItemCode = gs1Decorator(
   'isItemCode',
   (value) => itemCodeError(value) === null,
   'an item code: (01)<GTIN-14>(21)<serial> or (00)<SSCC-18> with valid check digits',
+  itemCodeError,
 );
 
 /** A serial (AI 21) or lot (AI 10): 1 to 20 characters of GS1 character set 82. */
@@ -64,9 +76,22 @@ export const IsYymmdd = gs1Decorator(
   'a date YYMMDD as in GS1 AI 17 (DD = 00 for the end of the month)',
 );
 
-/** An RFC 3339 date-time with a time zone that names a real instant (no 30 February, no hour 24). */
+/**
+ * An RFC 3339 date-time with a time zone that names a real instant (no 30 February, no hour 24) in the years 0001
+ * to 9999 UTC: the event-time rule (`parseEventTime`, docs/PROTOCOL.md §2.1), for every date-time of every request.
+ */
 export const IsDateTime = gs1Decorator(
   'isDateTime',
   (value) => typeof value === 'string' && !Number.isNaN(parseEventTime(value)),
-  'an RFC 3339 date-time with a time zone, e.g. 2026-11-23T10:00:00.000Z',
+  'an RFC 3339 date-time with a time zone in the years 0001 to 9999, e.g. 2026-11-23T10:00:00.000Z',
+);
+
+/** A calendar date YYYY-MM-DD (no 30 February, no year 0000): the event-time rule applied to its midnight UTC. */
+export const IsCalendarDate = gs1Decorator(
+  'isCalendarDate',
+  (value) =>
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    !Number.isNaN(parseEventTime(`${value}T00:00:00Z`)),
+  'a calendar date YYYY-MM-DD in the years 0001 to 9999, e.g. 2026-11-23',
 );

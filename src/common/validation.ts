@@ -1,5 +1,11 @@
-import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError as ClassValidationError, ValidatorOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ClassConstructor, plainToInstance, Transform } from 'class-transformer';
+import {
+  registerDecorator,
+  validateSync,
+  ValidationError as ClassValidationError,
+  ValidatorOptions,
+} from 'class-validator';
 import { FieldViolation, ValidationError } from './app-error';
 
 export const VALIDATOR_OPTIONS: ValidatorOptions = {
@@ -8,7 +14,43 @@ export const VALIDATOR_OPTIONS: ValidatorOptions = {
   forbidUnknownValues: true,
 };
 
-/** Flattens class-validator's nested errors into `field` paths such as `events[3].event.actor`. */
+/**
+ * Rules that can say which element of an array broke them (`{ each: true }`): the rule's name → the reason one
+ * value breaks it, or null. class-validator reports only the array; these name `items[3]`.
+ */
+const ELEMENT_RULES = new Map<string, (value: unknown) => string | null>();
+
+/** Most elements of one array named one by one; the rest are counted in one more violation. */
+export const MAX_ELEMENT_VIOLATIONS = 100;
+
+/** Registers a rule whose `{ each: true }` violations name each offending element (see `toFieldViolations`). */
+export function explainElements(rule: string, reason: (value: unknown) => string | null): void {
+  ELEMENT_RULES.set(rule, reason);
+}
+
+function elementViolations(field: string, rule: string, values: unknown[]): FieldViolation[] | undefined {
+  const reason = ELEMENT_RULES.get(rule);
+  if (!reason) return undefined;
+  const out: FieldViolation[] = [];
+  let broken = 0;
+  values.forEach((value, i) => {
+    const why = reason(value);
+    if (why === null) return;
+    broken++;
+    if (broken <= MAX_ELEMENT_VIOLATIONS)
+      out.push({ field: `${field}[${i}]`, rule, message: `${field}[${i}]: ${why}` });
+  });
+  if (broken > MAX_ELEMENT_VIOLATIONS) {
+    const more = broken - MAX_ELEMENT_VIOLATIONS;
+    out.push({ field, rule, message: `${field}: ${more} more element${more === 1 ? '' : 's'} break the same rule` });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Flattens class-validator's nested errors into `field` paths such as `events[3].event.actor`; an element rule
+ * (`explainElements`) broken inside an array names the element: `event.body.items[3]`.
+ */
 export function toFieldViolations(errors: ClassValidationError[], parent = ''): FieldViolation[] {
   const out: FieldViolation[] = [];
   for (const error of errors) {
@@ -18,7 +60,14 @@ export function toFieldViolations(errors: ClassValidationError[], parent = ''): 
         ? `${parent}.${error.property}`
         : error.property;
     for (const [rule, message] of Object.entries(error.constraints ?? {})) {
-      out.push({ field, rule, message: rule === 'whitelistValidation' ? `${field} is not an allowed field` : message });
+      const elements = Array.isArray(error.value) ? elementViolations(field, rule, error.value) : undefined;
+      if (elements) out.push(...elements);
+      else
+        out.push({
+          field,
+          rule,
+          message: rule === 'whitelistValidation' ? `${field} is not an allowed field` : message,
+        });
     }
     if (error.children?.length) out.push(...toFieldViolations(error.children, field));
   }
@@ -55,4 +104,47 @@ export function validateShallow<T extends object>(dto: ClassConstructor<T>, valu
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
   if (errors.length > 0) throw new ValidationError(toFieldViolations(errors, fieldPrefix));
   return instance;
+}
+
+const DECIMAL_INTEGER = /^-?\d+$/;
+
+/**
+ * A whole number in a query or path parameter, between `min` and `max` (at most 2^53 − 1, what a JavaScript number
+ * holds exactly and a PostgreSQL bigint stores). Written in ASCII decimal digits with an optional minus; any other
+ * spelling ("1e3", " 1", "0x10", fullwidth "１２", empty) breaks rule `isInt`; an integer outside the range, however
+ * long, breaks rule `range` ("out of range"). Valid values become numbers.
+ */
+export function IsIntegerParam(min: number, max: number = Number.MAX_SAFE_INTEGER): PropertyDecorator {
+  const range = `from ${min} to ${max}`;
+  const register = (name: string, message: string, validate: (value: unknown) => boolean): PropertyDecorator =>
+    ((target: object, propertyName: string) =>
+      registerDecorator({
+        name,
+        target: target.constructor,
+        propertyName,
+        options: { message },
+        validator: { validate },
+      })) as PropertyDecorator;
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && DECIMAL_INTEGER.test(value) && Number.isSafeInteger(Number(value))
+        ? Number(value)
+        : value,
+    ),
+    register(
+      'isInt',
+      `$property must be a whole number in ASCII decimal digits, ${range}`,
+      (value) => (typeof value === 'number' && Number.isInteger(value)) || isLongInteger(value),
+    ),
+    // An integer too long for a number stays a string of digits: out of range whatever the bounds.
+    register(
+      'range',
+      `$property is out of range: it must be ${range}`,
+      (value) => !isLongInteger(value) && !(typeof value === 'number' && (value < min || value > max)),
+    ),
+  );
+}
+
+function isLongInteger(value: unknown): boolean {
+  return typeof value === 'string' && DECIMAL_INTEGER.test(value);
 }

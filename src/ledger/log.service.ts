@@ -111,10 +111,7 @@ export class LogService {
 
   async inclusionProof(index: number, size?: number): Promise<InclusionProofView> {
     const latest = this.latest();
-    const treeSize = size ?? latest.size;
-    if (treeSize > latest.size || treeSize < 1) {
-      throw new LedgerError('TREE_SIZE_INVALID', `size must be between 1 and the latest checkpoint's ${latest.size}`);
-    }
+    const treeSize = this.proofTreeSize(size);
     if (index >= treeSize) {
       throw new LedgerError('INDEX_OUT_OF_RANGE', `index ${index} is not in a tree of ${treeSize} leaves`);
     }
@@ -129,8 +126,18 @@ export class LogService {
     };
   }
 
+  /** The tree size an inclusion proof is asked for: 1 … the latest checkpoint's (§6.4), by default the latest. */
+  private proofTreeSize(size?: number): number {
+    const latest = this.latest();
+    const treeSize = size ?? latest.size;
+    if (treeSize > latest.size || treeSize < 1) {
+      throw new LedgerError('TREE_SIZE_INVALID', `size must be between 1 and the latest checkpoint's ${latest.size}`);
+    }
+    return treeSize;
+  }
+
   async inclusionProofByLeafHash(leafHash: Uint8Array, size?: number): Promise<InclusionProofView> {
-    const treeSize = size ?? this.latest().size;
+    const treeSize = this.proofTreeSize(size);
     const index = await this.log.indexOfLeafHash(leafHash, treeSize);
     if (index === undefined) {
       throw new LedgerError('ENTRY_NOT_FOUND', `no leaf with that hash in a tree of ${treeSize} leaves`);

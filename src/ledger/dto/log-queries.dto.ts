@@ -1,11 +1,13 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Matches, Min } from 'class-validator';
+import { IsBoolean, IsOptional, Matches } from 'class-validator';
+import { IsIntegerParam } from '../../common/validation';
 
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** Indexes and tree sizes: 0 … 2^53 − 1 in form; the log then refuses what its tree does not have (§6.4). */
+const INDEX = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 export class WaitQuery {
   @ApiPropertyOptional({
@@ -18,11 +20,9 @@ export class WaitQuery {
 }
 
 export class InclusionQuery {
-  @ApiPropertyOptional({ description: 'leaf index (or give leafHash)' })
+  @ApiPropertyOptional({ ...INDEX, description: 'leaf index (or give leafHash)' })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @IsIntegerParam(0)
   index?: number;
 
   @ApiPropertyOptional({ description: 'leaf hash, standard base64 or hex' })
@@ -32,31 +32,28 @@ export class InclusionQuery {
   })
   leafHash?: string;
 
-  @ApiPropertyOptional({ description: 'tree size (default: the latest checkpoint)' })
+  @ApiPropertyOptional({
+    ...INDEX,
+    description: 'tree size, 1 … the latest checkpoint’s (default: the latest); others are TREE_SIZE_INVALID',
+  })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IsIntegerParam(0)
   size?: number;
 }
 
 export class ConsistencyQuery {
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @ApiProperty({ ...INDEX, description: 'the older tree size' })
+  @IsIntegerParam(0)
   from!: number;
 
-  @ApiPropertyOptional({ description: 'default: the latest checkpoint' })
+  @ApiPropertyOptional({ ...INDEX, description: 'the newer tree size, at most the latest checkpoint’s (default)' })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @IsIntegerParam(0)
   to?: number;
 }
 
 export class IndexParam {
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @ApiProperty({ ...INDEX, description: 'leaf index' })
+  @IsIntegerParam(0)
   index!: number;
 }

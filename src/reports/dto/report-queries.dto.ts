@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
-import { IsGln, IsGs1Text, IsGtin14 } from '../../common/gs1.validators';
-import { EVENT_TIME_PATTERN } from '../../protocol/event';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsDateTime, IsGln, IsGs1Text, IsGtin14 } from '../../common/gs1.validators';
 import { PageQuery } from '../../supply-chain/dto/view-queries.dto';
 import { REPORT_FORMATS, ReportFormat } from '../report-scope';
 
@@ -38,15 +37,13 @@ export class LotReportQuery extends ReportFormatQuery {
   lot!: string;
 }
 
-const RFC3339 = { message: '$property must be an RFC 3339 time with a time zone, e.g. 2026-11-01T00:00:00Z' };
-
 export class TimeWindowQuery extends ReportFormatQuery {
   @ApiProperty({ example: '2026-11-01T00:00:00Z', description: 'first event time included (RFC 3339)' })
-  @Matches(EVENT_TIME_PATTERN, RFC3339)
+  @IsDateTime()
   from!: string;
 
   @ApiProperty({ example: '2026-12-01T00:00:00Z', description: 'first event time excluded (RFC 3339)' })
-  @Matches(EVENT_TIME_PATTERN, RFC3339)
+  @IsDateTime()
   to!: string;
 }
 

@@ -12,11 +12,10 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { IsGln, IsItemCode } from '../../common/gs1.validators';
+import { IsCalendarDate, IsGln, IsItemCode } from '../../common/gs1.validators';
 
 /** Most items one custody event may name (a commissioning event takes up to 100,000 serials). */
 export const MAX_ITEMS_PER_EVENT = 10_000;
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const SHIPMENT_ID = /^[A-Za-z0-9._:/-]{1,64}$/;
 
 export const DECOMMISSION_REASONS = ['damaged', 'expired', 'sample', 'stolen', 'lost', 'recalled', 'other'] as const;
@@ -71,11 +70,11 @@ export class UnpackBody {
 /** DSCSA transaction information that is not derived from the items and the parties. */
 export class TransactionInfoDto {
   @ApiProperty({ example: '2026-11-23', description: 'transaction date' })
-  @Matches(ISO_DATE, { message: '$property must be a date YYYY-MM-DD' })
+  @IsCalendarDate()
   date!: string;
 
   @ApiProperty({ example: '2026-11-23', description: 'date of shipment (if more than 24 h after the transaction)' })
-  @Matches(ISO_DATE, { message: '$property must be a date YYYY-MM-DD' })
+  @IsCalendarDate()
   shipmentDate!: string;
 
   @ApiPropertyOptional({ example: 'PO-2026-1182' })

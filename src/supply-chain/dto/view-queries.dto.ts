@@ -1,33 +1,27 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { IsGs1Text, IsGtin14 } from '../../common/gs1.validators';
-
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+import { IsIntegerParam } from '../../common/validation';
 
 export class PageQuery {
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IsIntegerParam(1, 1000)
   limit = 100;
 
-  @ApiPropertyOptional({ default: 0 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @IsIntegerParam(0)
   offset = 0;
 }
 
 export class InventoryQuery {
+  @ApiPropertyOptional({ example: '00361234567890', description: 'only units of this GTIN' })
   @IsOptional()
   @IsGtin14()
   gtin?: string;
 
+  @ApiPropertyOptional({ example: 'LOT2026A', description: 'only units of this lot' })
   @IsOptional()
   @IsGs1Text()
   lot?: string;
