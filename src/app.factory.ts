@@ -1,11 +1,12 @@
 import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, AppOptions } from './app.module';
 import { migrate } from './database/migrate';
 import { requestLogger } from './common/request-logger';
 import { methodNotAllowed } from './common/method-not-allowed';
+import { RequestBodyInterceptor } from './auth/request-body';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -25,7 +26,8 @@ export async function createApp(options: AppOptions, logger = createLogger(optio
     bodyParser: false,
     logger,
   });
-  app.useBodyParser('json', { limit: `${options.config.MAX_BODY_MB}mb` });
+  // Bodies are read after authentication, with limits by route (src/auth/request-body.ts), not by a global parser.
+  app.useGlobalInterceptors(new RequestBodyInterceptor(app.get(Reflector), options.config.MAX_BODY_MB * 1024 * 1024));
   app.use(requestLogger(logger));
   app.use(methodNotAllowed(app));
   app.set('x-powered-by', false);

@@ -42,6 +42,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
         body('PAYLOAD_TOO_LARGE', `the request body is larger than the limit of ${parserError.limit} bytes`),
       ];
     }
+    // body-parser's other refusals (a charset it cannot decode, a body cut short, a wrong Content-Length).
+    if (typeof parserError?.type === 'string' && parserError.status && parserError.status < 500) {
+      const status = parserError.status;
+      return [
+        status,
+        body(CODES_BY_STATUS[status] ?? `HTTP_${status}`, `the request body was refused (${parserError.type})`),
+      ];
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODES_BY_STATUS[status] ?? `HTTP_${status}`;

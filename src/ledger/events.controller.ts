@@ -3,6 +3,7 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { LargeBody } from '../auth/request-body';
 import { AppError, ValidationError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { EventBatchDto, SignedEventDto } from './dto/signed-event.dto';
@@ -34,6 +35,7 @@ export class EventsController {
 
   @Post()
   @Auth()
+  @LargeBody()
   @ApiOperation({ summary: 'Submit one signed event; 201 with its receipt (200 if it was already logged)' })
   @ApiBody({ type: SignedEventDto })
   async submit(
@@ -51,6 +53,7 @@ export class EventsController {
 
   @Post('batch')
   @Auth()
+  @LargeBody()
   @ApiOperation({
     summary: 'Submit many signed events, applied in order; each gets a receipt or a coded refusal',
   })

@@ -459,6 +459,8 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       'VALIDATION_FAILED',
       'MALFORMED_JSON',
       'PAYLOAD_TOO_LARGE',
+      'BODY_TOO_DEEP',
+      'BODY_TOO_MANY_VALUES',
       'UNAUTHENTICATED',
       'FORBIDDEN',
       'INTERNAL',
