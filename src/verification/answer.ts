@@ -1,5 +1,5 @@
 import type { Evidence } from '../protocol/evidence';
-import type { Asked, Reason, Verdict } from './verdict';
+import type { Asked, ItemStatus, Reason, Verdict } from './verdict';
 
 /**
  * What `GET /v1/verify` answers (and what the Lightweight Messaging endpoint is made from). Types only, so the
@@ -21,7 +21,7 @@ export interface VerificationAnswer {
     manufacturer: { gln: string; name: string | null };
   } | null;
   item: {
-    status: string;
+    status: ItemStatus;
     lot: string;
     expiry: string;
     expiryCode: string;

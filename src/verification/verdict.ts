@@ -43,6 +43,9 @@ export interface Asked {
   expiry?: string;
 }
 
+/** Where a unit is in its life: `in_transit` while shipped and not yet received; the last three are final. */
+export type ItemStatus = 'active' | 'in_transit' | 'dispensed' | 'decommissioned' | 'destroyed';
+
 /** What the log says (null fields where the GTIN or serial is unknown). */
 export interface Known {
   productKnown: boolean;
@@ -50,7 +53,7 @@ export interface Known {
     lot: string;
     expiryCode: string;
     expiry: string;
-    status: 'active' | 'in_transit' | 'dispensed' | 'decommissioned' | 'destroyed';
+    status: ItemStatus;
     hold: 'quarantined' | 'illegitimate' | null;
     custodian: string;
     /** While in transit: the party it is addressed to. */

@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -7,11 +7,14 @@ import { AuthError, ValidationError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { Gs1Error } from '../gs1/errors';
 import { parseYymmdd } from '../gs1/expiry';
-import { normalizeGtin, validateLot, validateSerial } from '../gs1/identifiers';
+import { normalizeGtin, validateGtin14, validateLot, validateSerial } from '../gs1/identifiers';
 import { DSCSA_PRODUCT_IDENTIFIER, parseProductCode, ProductCode } from '../gs1/product-code';
 import { PageQuery } from '../supply-chain/dto/view-queries.dto';
-import { LightweightQuery, RichVerifyQuery } from './dto/verify-query.dto';
-import { Asked, Reason } from './verdict';
+import { PartiesService } from '../parties/parties.service';
+import { ConnectivityQuery, LightweightPath, LightweightQuery, RichVerifyQuery } from './dto/verify-query.dto';
+import { lightweightData, VERSION_FORM, VERSION_HEADER } from './lightweight';
+import { Asked } from './verdict';
+import { VerificationError } from './verification.errors';
 import { VerificationService } from './verification.service';
 
 const REQUESTERS = ['manufacturer', 'distributor', 'dispenser', 'regulator'] as const;
@@ -22,6 +25,7 @@ export class VerificationController {
   constructor(
     private readonly config: AppConfig,
     private readonly verification: VerificationService,
+    private readonly parties: PartiesService,
   ) {}
 
   @Get()
@@ -46,12 +50,28 @@ export class VerificationController {
 
   @Get('checkConnectivity')
   @Auth(...REQUESTERS)
-  @ApiOperation({ summary: 'GS1 Lightweight Messaging: connectivity check (echoes corrUUID, names the responder)' })
-  checkConnectivity(@CurrentPrincipal() requester: Principal, @Query() query: LightweightQuery) {
-    requireRequester(requester, query.reqGLN);
+  @ApiHeader({ name: VERSION_HEADER, required: false, description: 'the IG release the requester speaks, e.g. 1.3.0' })
+  @ApiOperation({
+    summary:
+      'GS1 Lightweight Messaging: connectivity check (echoes corrUUID, names the responder: of the GTIN when given)',
+  })
+  async checkConnectivity(
+    @CurrentPrincipal() requester: Principal,
+    @Query() query: ConnectivityQuery,
+    @Headers(VERSION_HEADER.toLowerCase()) version: string | string[] | undefined,
+  ) {
+    checkVersion(version);
+    await this.requireRequester(requester, query.reqGLN);
+    let responderGLN = this.config.OPERATOR_GLN;
+    if (query.gtin !== undefined) {
+      const manufacturer = await this.verification.responderOf(query.gtin);
+      if (!manufacturer)
+        throw new VerificationError('PRODUCT_UNKNOWN', `no manufacturer registered GTIN ${query.gtin}`);
+      responderGLN = manufacturer;
+    }
     return {
       verificationTimestamp: new Date().toISOString(),
-      responderGLN: this.config.OPERATOR_GLN,
+      responderGLN,
       corrUUID: query.corrUUID ?? randomUUID(),
       data: { verified: true },
     };
@@ -59,22 +79,23 @@ export class VerificationController {
 
   @Get('gtin/:gtin/lot/:lot/ser/:serial')
   @Auth(...REQUESTERS)
+  @ApiHeader({ name: VERSION_HEADER, required: false, description: 'the IG release the requester speaks, e.g. 1.3.0' })
   @ApiOperation({ summary: 'GS1 US Lightweight Messaging Standard verification request (what VRS clients send)' })
   async lightweight(
     @CurrentPrincipal() requester: Principal,
-    @Param('gtin') gtin: string,
-    @Param('lot') lot: string,
-    @Param('serial') serial: string,
+    @Param() path: LightweightPath,
     @Query() query: LightweightQuery,
+    @Headers(VERSION_HEADER.toLowerCase()) version: string | string[] | undefined,
   ) {
-    requireRequester(requester, query.reqGLN);
+    checkVersion(version);
+    await this.requireRequester(requester, query.reqGLN);
     const asked = gs1Fields(() => ({
-      gtin: normalizeGtin(gtin),
-      serial: validateSerial(serial),
-      lot: validateLot(lot),
+      gtin: validateGtin14(path.gtin),
+      serial: validateSerial(path.serial),
+      lot: validateLot(path.lot),
       ...expiryOf(query.exp),
     }));
-    const answer = await this.verification.verify(requester, asked, 'lightweight', { gtin, lot, serial, ...query });
+    const answer = await this.verification.verify(requester, asked, 'lightweight', { ...path, ...query });
     return {
       verificationTimestamp: answer.verifiedAt,
       responderGLN: answer.product?.manufacturer.gln ?? this.config.OPERATOR_GLN,
@@ -82,40 +103,28 @@ export class VerificationController {
       data: lightweightData(answer.reasons),
     };
   }
-}
 
-/** The requester named in reqGLN must be the party the credential belongs to. */
-function requireRequester(requester: Principal, reqGLN: string | undefined): void {
-  if (reqGLN !== undefined && reqGLN !== requester.gln) {
+  /**
+   * The requester named in reqGLN must be the party the credential belongs to: a GLN no party holds is not
+   * authenticated (401), another party's is forbidden (403).
+   */
+  private async requireRequester(requester: Principal, reqGLN: string): Promise<void> {
+    if (reqGLN === requester.gln) return;
+    if (!(await this.parties.find(reqGLN))) {
+      throw new VerificationError('REQ_GLN_UNKNOWN', `reqGLN ${reqGLN} is not the GLN of any registered party`);
+    }
     throw AuthError.forbidden(`reqGLN ${reqGLN} is not the GLN of this credential (${requester.gln})`);
   }
 }
 
-/**
- * The Lightweight Messaging answer. `verified` says whether the product identifier is one the manufacturer
- * assigned and the package may be used; a recall alone keeps `verified: true` with `additionalInfo: "recalled"`.
- */
-export function lightweightData(reasons: Reason[]): {
-  verified: boolean;
-  verificationFailureReason?: string;
-  additionalInfo?: string;
-} {
-  const codes = new Set(reasons.map((r) => r.code));
-  const recalled = codes.has('RECALLED') ? { additionalInfo: 'recalled' } : {};
-  if (codes.has('UNKNOWN_GTIN') || codes.has('UNKNOWN_SERIAL')) {
-    return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial', ...recalled };
+/** The GS1US-Version header, when sent, has the form of a release number. */
+function checkVersion(version: string | string[] | undefined): void {
+  if (version === undefined) return;
+  if (typeof version !== 'string' || !VERSION_FORM.test(version)) {
+    throw new ValidationError([
+      { field: VERSION_HEADER, rule: 'matches', message: `${VERSION_HEADER} must be a release number such as 1.3.0` },
+    ]);
   }
-  if (codes.has('LOT_MISMATCH') && codes.has('EXPIRY_MISMATCH')) {
-    return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot_Expiry', ...recalled };
-  }
-  if (codes.has('LOT_MISMATCH'))
-    return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Lot', ...recalled };
-  if (codes.has('EXPIRY_MISMATCH')) {
-    return { verified: false, verificationFailureReason: 'No_match_GTIN_Serial_Expiry', ...recalled };
-  }
-  const failing = reasons.filter((r) => r.severity === 'red' && r.code !== 'RECALLED');
-  if (failing.length > 0) return { verified: false, verificationFailureReason: 'No_reason_provided', ...recalled };
-  return { verified: true, ...recalled };
 }
 
 /** Runs GS1 parsing and turns its errors into VALIDATION_FAILED naming the field and the rule. */
@@ -130,9 +139,16 @@ function gs1Fields<T>(parse: () => T): T {
   }
 }
 
+/** The `exp` query parameter (YYMMDD, DD may be 00) and the last day it names; errors name `exp`. */
 function expiryOf(exp: string | undefined): Pick<Asked, 'expiryCode' | 'expiry'> {
   if (exp === undefined) return {};
-  return { expiryCode: exp, expiry: parseYymmdd(exp).date };
+  try {
+    return { expiryCode: exp, expiry: parseYymmdd(exp).date };
+  } catch (error) {
+    if (error instanceof Gs1Error)
+      throw new ValidationError([{ field: 'exp', rule: error.rule, message: error.message }]);
+    throw error;
+  }
 }
 
 /** What to verify, from a scanned code (any form) or from separate fields. */

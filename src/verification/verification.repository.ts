@@ -9,6 +9,7 @@ export interface VerificationRecord {
   code: string | null;
   gtin: string | null;
   request: Record<string, unknown>;
+  /** Releases a saleable return (PROTOCOL.md §8.3): a clean answer to a complete request. */
   verified: boolean;
   reasons: string[];
   suspicious: boolean;
@@ -77,6 +78,14 @@ export class VerificationRepository {
     return row;
   }
 
+  /** The manufacturer that registered the GTIN, if any. */
+  async manufacturerOf(gtin: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ manufacturer: string }>('SELECT manufacturer FROM product WHERE gtin = $1', [
+      gtin,
+    ]);
+    return row?.manufacturer;
+  }
+
   /** Suspicious verifications of products made by `manufacturer` (all of them when null: regulators). */
   async suspicious(manufacturer: string | null, limit: number, offset: number): Promise<VerificationRecord[]> {
     return this.db.query<VerificationRecord>(
@@ -87,7 +96,7 @@ export class VerificationRepository {
     );
   }
 
-  /** Clean verifications of these units, by any requester (the rule decides which count). */
+  /** Verifications of these units that release a saleable return, by any requester (the rule decides which count). */
   async cleanVerifications(sql: Sql, codes: string[]): Promise<{ code: string; requester: string; at: Date }[]> {
     if (codes.length === 0) return [];
     return sql.query(

@@ -8,6 +8,7 @@ import { encodeLeaf } from '../protocol/leaf';
 import { unitCode } from '../protocol/item-code';
 import { bytesToBase64 } from '../bytes';
 import { VerificationAnswer } from './answer';
+import { releasesReturn, RequestFacts } from './lightweight';
 import { Asked, isSuspicious, judge, verdictOf } from './verdict';
 import { VerificationRecorder } from './verification-recorder';
 import { PackageFacts, VerificationRepository } from './verification.repository';
@@ -32,7 +33,7 @@ export class VerificationService {
     requester: Principal,
     asked: Asked,
     channel: Channel,
-    request: Record<string, unknown>,
+    request: RequestFacts & Record<string, unknown>,
   ): Promise<VerificationAnswer> {
     const now = new Date();
     const checkpoint = this.checkpoints.latest();
@@ -103,8 +104,8 @@ export class VerificationService {
       code: item ? code : null,
       gtin: asked.gtin,
       request,
-      // "Clean": the package is what it says, saleable, and held by the requester.
-      verified: verdict === 'genuine' || (verdict === 'caution' && reasons.every((r) => r.code === 'EXPIRING_SOON')),
+      // Whether it counts as the verification of a saleable return (PROTOCOL.md §8.3).
+      verified: releasesReturn(reasons, asked, request),
       reasons: reasons.map((r) => r.code),
       suspicious: isSuspicious(reasons),
       answer: { verdict, reasons: reasons.map((r) => r.code), evidenceIndex: answer.evidence?.index ?? null },
@@ -139,6 +140,11 @@ export class VerificationService {
         checkpoint: checkpoint.note,
       },
     };
+  }
+
+  /** The manufacturer that registered the GTIN: the responder for it. */
+  responderOf(gtin: string): Promise<string | undefined> {
+    return this.repository.manufacturerOf(gtin);
   }
 
   suspicious(manufacturer: string | null, limit: number, offset: number) {

@@ -183,7 +183,7 @@ describe('provenance reports after a whole journey', () => {
     await accept(t, d, 'receive', { shipper: p.gln, shipmentId: 'RET-1', items: [all[10]] });
     const check = await t.http
       .get(`/v1/verify/gtin/${gtin}/lot/LOT-A/ser/${serials(11)[10]}`)
-      .query({ exp: '291231', reqGLN: d.gln })
+      .query({ exp: '291231', reqGLN: d.gln, corrUUID: '5b0f3c1e-8a2d-4f6b-9c3e-1d2a3b4c5d6e' })
       .set(...d.auth);
     expect(check.body.data).toEqual({ verified: true });
     await accept(t, d, 'ship', { shipmentId: 'D-78', recipient: p.gln, items: [all[10]], transaction });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { checkEvidence } from '../../src/protocol/evidence';
 import { formatYymmdd } from '../../src/gs1/expiry';
 import { makeGtin14 } from '../../src/gs1/identifiers';
@@ -143,7 +144,7 @@ describe('verification', () => {
       exp: '240100',
       verdict: 'not_genuine',
       reasons: ['EXPIRED'],
-      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+      lms: { verified: true, additionalInfo: 'Expired' },
     },
     {
       name: 'expiring soon',
@@ -163,7 +164,7 @@ describe('verification', () => {
       exp: '291231',
       verdict: 'not_genuine',
       reasons: ['RECALLED'],
-      lms: { verified: true, additionalInfo: 'recalled' },
+      lms: { verified: true, additionalInfo: 'Recalled' },
     },
     {
       name: 'quarantined',
@@ -173,7 +174,7 @@ describe('verification', () => {
       exp: '291231',
       verdict: 'not_genuine',
       reasons: ['QUARANTINED'],
-      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+      lms: { verified: false, verificationFailureReason: 'Not_for_re-distribution', additionalInfo: 'Suspect' },
     },
     {
       name: 'illegitimate',
@@ -183,7 +184,7 @@ describe('verification', () => {
       exp: '291231',
       verdict: 'not_genuine',
       reasons: ['ILLEGITIMATE'],
-      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+      lms: { verified: false, verificationFailureReason: 'Not_for_re-distribution', additionalInfo: 'Illegitimate' },
     },
     {
       name: 'already dispensed (a clone)',
@@ -193,7 +194,7 @@ describe('verification', () => {
       exp: '291231',
       verdict: 'not_genuine',
       reasons: ['ALREADY_DISPENSED'],
-      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+      lms: { verified: false, verificationFailureReason: 'Not_for_re-distribution', additionalInfo: 'Suspect' },
     },
     {
       name: 'decommissioned',
@@ -203,7 +204,7 @@ describe('verification', () => {
       exp: '291231',
       verdict: 'not_genuine',
       reasons: ['DECOMMISSIONED'],
-      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+      lms: { verified: false, verificationFailureReason: 'Manufacturer_policy' },
     },
     {
       name: 'destroyed',
@@ -213,7 +214,7 @@ describe('verification', () => {
       exp: '291231',
       verdict: 'not_genuine',
       reasons: ['DESTROYED'],
-      lms: { verified: false, verificationFailureReason: 'No_reason_provided' },
+      lms: { verified: false, verificationFailureReason: 'Not_for_re-distribution', additionalInfo: 'Suspect' },
     },
     {
       name: 'custody mismatch (a diversion signal)',
@@ -385,7 +386,7 @@ describe('verification', () => {
   });
 
   describe('saleable returns', () => {
-    it('a returned unit is saleable again only after its new custodian verified it cleanly', async () => {
+    it('a returned unit is saleable again only after its new custodian verified it cleanly and completely (§8.3)', async () => {
       const [a2] = units(gtin, ['A2']);
       await accept(t, p, 'ship', { shipmentId: 'RET-9', recipient: m.gln, reason: 'return', items: [a2], transaction });
       await accept(t, m, 'receive', { shipper: p.gln, shipmentId: 'RET-9', items: [a2] });
@@ -398,7 +399,7 @@ describe('verification', () => {
         (await post(t, m, 'ship', { shipmentId: 'RESALE-2', recipient: d.gln, items: [a2], transaction })).body.error
           .code,
       ).toBe('RETURN_NOT_VERIFIED');
-      const byCustodian = await lightweight(m, 'A2', 'LOT-A', '291231');
+      const byCustodian = await lightweight(m, 'A2', 'LOT-A', '291231', { corrUUID: randomUUID() });
       expect(byCustodian.body.data).toEqual({ verified: true });
       await accept(t, m, 'ship', { shipmentId: 'RESALE-3', recipient: d.gln, items: [a2], transaction });
     });

@@ -74,6 +74,7 @@ import {
 } from '../../src/signing/event-signing';
 import { formatKeyFile, parseKeyFile } from '../../src/signing/key-file';
 import { REASONS } from '../../src/verification/verdict';
+import { VERIFICATION_ERRORS } from '../../src/verification/verification.errors';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PROTOCOL = fs.readFileSync(path.join(ROOT, 'docs', 'PROTOCOL.md'), 'utf8');
@@ -443,6 +444,13 @@ describe('docs/PROTOCOL.md tables match the code', () => {
     }
   });
 
+  it('lists every verification code (its status, or it among the statuses of a shared code)', () => {
+    for (const [code, status] of Object.entries(VERIFICATION_ERRORS)) {
+      const row = PROTOCOL.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      expect([code, row?.includes(String(status))]).toEqual([code, true]);
+    }
+  });
+
   it('lists every supply-chain code as 422 and every report code', () => {
     const declared = fs.readFileSync(path.join(ROOT, 'src/supply-chain/supply-chain.errors.ts'), 'utf8');
     const union = /export type SupplyChainCode =([^;]+);/.exec(declared)![1];
@@ -462,6 +470,7 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       'BODY_TOO_DEEP',
       'BODY_TOO_MANY_VALUES',
       'UNAUTHENTICATED',
+      'TOO_MANY_AUTH_FAILURES',
       'FORBIDDEN',
       'INTERNAL',
     ]) {
