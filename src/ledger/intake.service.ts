@@ -7,7 +7,8 @@ import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { CanonicalJsonError, canonicalJson } from '../canonical-json';
 import { leafHash } from '../merkle/hash';
-import { LedgerEvent, parseEventTime } from '../protocol/event';
+import { eventTimeError, LedgerEvent } from '../protocol/event';
+import { storedTextViolation } from '../protocol/stored-text';
 import { encodeLeaf } from '../protocol/leaf';
 import { genesisKey, RegistryViolation } from '../protocol/registry';
 import { base64ToBytes, bytesToBase64 } from '../bytes';
@@ -122,9 +123,14 @@ export class IntakeService {
         });
       }
       const body = validatePlain(type.body, rawEvent.body, `${where}event.body`);
-      const timeMs = parseEventTime(event.time);
-      if (Number.isNaN(timeMs))
-        throw new LedgerError('EVENT_TIME_INVALID', `event.time "${event.time}" is not a valid date-time`);
+      const timeError = eventTimeError(event.time);
+      if (timeError) {
+        throw new LedgerError('EVENT_TIME_INVALID', `event.time ${JSON.stringify(event.time)} ${timeError.message}`, {
+          field: `${where}event.time`,
+          rule: timeError.rule,
+        });
+      }
+      const timeMs = Date.parse(event.time);
       if (timeMs > Date.now() + this.config.CLOCK_SKEW_MS) {
         throw new LedgerError('EVENT_TIME_IN_FUTURE', `event.time ${event.time} is in the future`);
       }
@@ -153,6 +159,10 @@ export class IntakeService {
           { field: `${where}event${error.path.slice(1)}`, rule: 'canonicalJson', message: error.message },
         ]);
       }
+      // Every string of the event (RFC 8785 has refused lone surrogates): what the database cannot store is refused
+      // here, before any transaction, so that it never costs the events it would have shared a transaction with.
+      const text = storedTextViolation(rawEvent, `${where}event`);
+      if (text) throw new ValidationError([text]);
       if (Buffer.byteLength(eventJson, 'utf8') > MAX_EVENT_BYTES) {
         throw new LedgerError('EVENT_TOO_LARGE', `the event is larger than ${MAX_EVENT_BYTES} bytes; split it`);
       }
@@ -220,7 +230,7 @@ export class IntakeService {
           group.push(next);
         }
         try {
-          const results = await this.commit(group.map((g) => g.prepared));
+          const results = await this.commitIsolating(group.map((g) => g.prepared));
           group.forEach((g, i) => g.resolve(results[i]));
         } catch (error) {
           this.logger.error(`intake transaction failed: ${(error as Error).stack ?? String(error)}`);
@@ -229,6 +239,41 @@ export class IntakeService {
       }
     } finally {
       this.committing = false;
+    }
+  }
+
+  /**
+   * Commits a group. When the database refuses the data of the group (an event that passed every check but still
+   * holds something it cannot store), the fault is one event's, not the group's: each half is committed on its
+   * own, in order, down to the single event at fault, which alone is refused (EVENT_NOT_STORABLE). A database
+   * that is away fails the whole group as before: nothing is the events' fault, and splitting would not help.
+   */
+  private async commitIsolating(group: PreparedEvent[]): Promise<IntakeResult[]> {
+    try {
+      return await this.commit(group);
+    } catch (error) {
+      const sqlState = refusedDataState(error);
+      if (sqlState === null) throw error;
+      if (group.length === 1) {
+        const { event } = group[0];
+        this.logger.warn(
+          `event ${event.actor}/${JSON.stringify(event.id)} refused by the database (SQLSTATE ${sqlState}): ` +
+            (error as Error).message,
+        );
+        return [
+          refusal(
+            new LedgerError(
+              'EVENT_NOT_STORABLE',
+              `the database cannot store this event (SQLSTATE ${sqlState}); nothing of it is logged`,
+              { sqlState },
+            ),
+            event.id,
+          ),
+        ];
+      }
+      const half = Math.ceil(group.length / 2);
+      const first = await this.commitIsolating(group.slice(0, half));
+      return [...first, ...(await this.commitIsolating(group.slice(half)))];
     }
   }
 
@@ -360,6 +405,16 @@ function refusal(error: unknown, eventId?: string): IntakeResult {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     error: { code: 'INTERNAL', message: 'internal error; the operator has the details in the log' },
   };
+}
+
+/**
+ * The SQLSTATE of a database refusal of the data written, or null for any other failure: class 22 (data exception:
+ * a value a type refuses, e.g. U+0000 in text), 23 (integrity constraint violation), 54 (program limit exceeded,
+ * e.g. an index row too large).
+ */
+function refusedDataState(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code) ? code : null;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
