@@ -3,13 +3,14 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AuthError } from '../common/app-error';
 import { PartyRole } from '../protocol/registry';
-import { TokensService } from '../parties/tokens.service';
+import { TokensService, TooManyAuthFailuresError } from '../parties/tokens.service';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import { Principal } from './principal';
 
 /**
  * Every route needs a bearer token unless marked `@Public()`: the operator's configured token, or a party's API
- * token. `@Auth(...roles)` narrows who may call. 401 for a missing or unknown token, 403 for a wrong role.
+ * token. `@Auth(...roles)` narrows who may call. 401 for a missing or unknown token, 403 for a wrong role, 429 for a
+ * client address that presented too many unknown tokens (TokensService.authenticate).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -25,11 +26,11 @@ export class AuthGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets);
     if (isPublic) {
       // Public routes still learn who calls when a token is given (e.g. to show more to a regulator).
-      if (token) request.principal = (await this.tokens.authenticate(token)) ?? undefined;
+      if (token) request.principal = (await this.authenticate(token, request)) ?? undefined;
       return true;
     }
     if (!token) throw AuthError.unauthenticated('an Authorization: Bearer <token> header is required');
-    const principal = await this.tokens.authenticate(token);
+    const principal = await this.authenticate(token, request);
     if (!principal) throw AuthError.unauthenticated('the bearer token is unknown or revoked');
     const roles = this.reflector.getAllAndOverride<PartyRole[]>(ROLES_KEY, targets) ?? [];
     if (roles.length > 0 && !roles.includes(principal.role)) {
@@ -37,6 +38,18 @@ export class AuthGuard implements CanActivate {
     }
     request.principal = principal;
     return true;
+  }
+
+  /** Failed authentications are counted per client address (`request.ip`: see Express's `trust proxy`). */
+  private async authenticate(token: string, request: Request): Promise<Principal | null> {
+    try {
+      return await this.tokens.authenticate(token, request.ip ?? request.socket.remoteAddress ?? 'unknown');
+    } catch (error) {
+      if (error instanceof TooManyAuthFailuresError) {
+        request.res?.setHeader('Retry-After', String(error.retryAfterSeconds));
+      }
+      throw error;
+    }
   }
 }
 
