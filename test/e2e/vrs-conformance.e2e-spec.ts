@@ -21,6 +21,9 @@
  *             mandatory").
  *
  * Where these sources disagree, the comment at the test says so and which one docs/PROTOCOL.md §8.1 follows.
+ * Of the statuses of [MOV-HTTP], 200, 400, 401, 403, 404 and 405 are a responder's answers to a request and are
+ * tested here; 408, 502 and 504 are a router's (between requester and responder), 500 and 503 the server's as a
+ * whole (the database-outage tests).
  */
 import { randomUUID } from 'node:crypto';
 import { makeGtin14 } from '../../src/gs1/identifiers';
@@ -184,6 +187,15 @@ describe('GS1 US Lightweight Messaging (IG 1.3) conformance of /v1/verify', () =
         .query(fullQuery(p))
         .set(...p.auth);
       expect(none.status).toBe(200);
+    });
+
+    it('a method other than GET: 405 ("the request method is not supported") [MOV-HTTP] 405', async () => {
+      const response = await t.http
+        .post(`/v1/verify/gtin/${gtin}/lot/LOT-A/ser/A1`)
+        .query(fullQuery(p))
+        .set(...p.auth);
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toMatch(/GET/);
     });
   });
 
