@@ -1,10 +1,10 @@
-import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthGuard } from './auth/auth.guard';
 import { ValidationError } from './common/app-error';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { toFieldViolations, VALIDATOR_OPTIONS } from './common/validation';
+import { RequestValidationPipe, toFieldViolations, VALIDATOR_OPTIONS } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { RunMode } from './config/run-mode';
 import { Secrets } from './config/secrets';
@@ -68,7 +68,7 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
+          useValue: new RequestValidationPipe({
             ...VALIDATOR_OPTIONS,
             transform: true,
             exceptionFactory: (errors) => new ValidationError(toFieldViolations(errors)),

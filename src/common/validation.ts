@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ClassConstructor, plainToInstance, Transform } from 'class-transformer';
 import {
   registerDecorator,
@@ -6,6 +6,7 @@ import {
   ValidationError as ClassValidationError,
   ValidatorOptions,
 } from 'class-validator';
+import { storedTextViolation } from '../protocol/stored-text';
 import { FieldViolation, ValidationError } from './app-error';
 
 export const VALIDATOR_OPTIONS: ValidatorOptions = {
@@ -147,4 +148,24 @@ export function IsIntegerParam(min: number, max: number = Number.MAX_SAFE_INTEGE
 
 function isLongInteger(value: unknown): boolean {
   return typeof value === 'string' && DECIMAL_INTEGER.test(value);
+}
+
+/**
+ * The application's pipe: class-validator on every DTO and, first, on every query and path parameter whatever its
+ * type, the log's stored-text rule (`storedTextViolation`: no U+0000, no lone surrogate), so that no handler passes
+ * such text on to PostgreSQL (a verification request, for one, is recorded with its query).
+ */
+export class RequestValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Bodies too, but not raw JSON (`Object`): signed events, which intake checks one by one (a batch is not atomic).
+    const dtoBody = metadata.type === 'body' && metadata.metatype !== undefined && metadata.metatype !== Object;
+    if (metadata.type === 'query' || metadata.type === 'param' || dtoBody) {
+      const violation = storedTextViolation(value, metadata.data ?? '');
+      if (violation) {
+        const field = violation.field.replace(/^\./, '');
+        throw new ValidationError([{ ...violation, field, message: violation.message.replace(/^\./, '') }]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
 }

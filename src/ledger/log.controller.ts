@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, CurrentPrincipal, Public } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -49,6 +49,7 @@ export class LogController {
   @Get('tile/*path')
   @Public()
   @ApiProduces('application/octet-stream')
+  @ApiParam({ name: 'path', example: '0/x001/234.p/5', description: '<L>/<N>[.p/<W>] or entries/<N>[.p/<W>]' })
   @ApiOperation({ summary: 'C2SP tlog-tiles: tile/<L>/<N>[.p/<W>] (hashes) and tile/entries/<N>[.p/<W>] (leaf data)' })
   async tile(@Req() request: Request, @Res() response: Response): Promise<void> {
     const path = request.path.slice(request.path.indexOf('/tile/') + 1);

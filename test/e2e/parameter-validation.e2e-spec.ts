@@ -4,9 +4,16 @@
  * tree sizes in proofs (docs/PROTOCOL.md §6.4), wrong methods (§10: 405 with `Allow`, RFC 9110 §15.5.6) and the
  * OpenAPI document's query parameters. Every refused event leaves the log as it was.
  */
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { ModulesContainer } from '@nestjs/core';
+import { getMetadataStorage } from 'class-validator';
 import { unitCode } from '../../src/protocol/item-code';
 import { newTradingPartners, serials, TestManufacturer, transaction, units } from '../support/supply-chain';
 import { createTestApp, TestApp, TestParty } from '../support/test-app';
+
+/** Nest's RequestMethod numbers as OpenAPI's method names. */
+const RequestMethodName: Record<number, string> = { 0: 'get', 1: 'post', 2: 'put', 3: 'delete', 4: 'patch' };
 
 interface Violation {
   field: string;
@@ -278,7 +285,74 @@ describe('malformed parameters and dates: a coded 4xx naming the field', () => {
     });
   });
 
+  describe('text the database cannot store, in any query or path parameter', () => {
+    it.each([
+      ['a rich verification query, recorded with the request', '/v1/verify?gtin=%00', 'gtin'],
+      ['a query parameter read by name', '/v1/parties?role=dis%00tributor', 'role'],
+      ['a path parameter', '/v1/verify/gtin/00361234567890/lot/LOT%00/ser/SN1?reqGLN=0614141000029', 'lot'],
+      ['a path parameter of a DTO', '/v1/parties/%00', 'gln'],
+    ])('%s', async (_name, url, field) => {
+      const answer = await t.http.get(url).set(...(url.startsWith('/v1/verify') ? regulator.auth : operator()));
+      expectViolation(answer, field, 'noNulCharacter', url);
+    });
+  });
+
   describe('the OpenAPI document', () => {
+    it('lists every query and path parameter every documented route takes', async () => {
+      const doc = (await t.http.get('/docs/openapi.json').expect(200)).body as {
+        paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+      };
+      const missing: string[] = [];
+      let checked = 0;
+      for (const module of t.app.get(ModulesContainer).values()) {
+        for (const controller of module.controllers.values()) {
+          const type = controller.metatype as (new (...args: never[]) => object) | null;
+          if (!type) continue;
+          const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+          for (let proto = type.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+            for (const name of Object.getOwnPropertyNames(proto)) {
+              const handler = Object.getOwnPropertyDescriptor(proto, name)?.value as object | undefined;
+              if (name === 'constructor' || typeof handler !== 'function') continue;
+              const route = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+              if (route === undefined) continue;
+              const method = String(RequestMethodName[Reflect.getMetadata(METHOD_METADATA, handler) as number]);
+              const path = `/${[base, route].filter((p) => p && p !== '/').join('/')}`
+                .replace(/\*(\w+)/g, '{$1}')
+                .replace(/:(\w+)/g, '{$1}');
+              const operation = doc.paths[path]?.[method];
+              if (!operation) continue; // excluded from the document (the web pages)
+              checked++;
+              const listed = new Set((operation.parameters ?? []).map((p) => `${p.in}:${p.name}`));
+              const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, name) ?? {}) as Record<
+                string,
+                { index: number; data?: string }
+              >;
+              const types = Reflect.getMetadata('design:paramtypes', proto, name) as (new () => object)[];
+              for (const [key, arg] of Object.entries(args)) {
+                const kind = Number(key.split(':')[0]);
+                if (kind !== RouteParamtypes.QUERY && kind !== RouteParamtypes.PARAM) continue;
+                const where = kind === RouteParamtypes.QUERY ? 'query' : 'path';
+                const names = arg.data
+                  ? [arg.data]
+                  : getMetadataStorage()
+                      .getTargetValidationMetadatas(types[arg.index], '', true, false)
+                      .map((m) => m.propertyName);
+                for (const param of new Set(names)) {
+                  if (!listed.has(`${where}:${param}`))
+                    missing.push(`${method.toUpperCase()} ${path} ${where} ${param}`);
+                }
+              }
+              for (const [, param] of path.matchAll(/\{(\w+)\}/g)) {
+                if (!listed.has(`path:${param}`)) missing.push(`${method.toUpperCase()} ${path} path ${param}`);
+              }
+            }
+          }
+        }
+      }
+      expect([...new Set(missing)]).toEqual([]);
+      expect(checked).toBe(Object.values(doc.paths).flatMap((ops) => Object.keys(ops)).length);
+    });
+
     it('lists `from` (required) and `to` on the consistency proof, and the inventory filters', async () => {
       const doc = (await t.http.get('/docs/openapi.json').expect(200)).body;
       const params = (path: string) =>
