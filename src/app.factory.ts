@@ -25,6 +25,8 @@ export async function createApp(options: AppOptions, logger = createLogger(optio
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bodyParser: false,
     logger,
+    // A failure (the database away during start-up) is thrown to the caller, which may wait and try again.
+    abortOnError: false,
   });
   // Bodies are read after authentication, with limits by route (src/auth/request-body.ts), not by a global parser.
   app.useGlobalInterceptors(new RequestBodyInterceptor(app.get(Reflector), options.config.MAX_BODY_MB * 1024 * 1024));

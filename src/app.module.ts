@@ -8,7 +8,7 @@ import { RequestValidationPipe, toFieldViolations, VALIDATOR_OPTIONS } from './c
 import { AppConfig } from './config/app-config';
 import { RunMode } from './config/run-mode';
 import { Secrets } from './config/secrets';
-import { dataSourceOptions } from './database/data-source';
+import { dataSourceOptions, SERVER_STATEMENT_TIMEOUT_MS } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
@@ -52,7 +52,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
-        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        TypeOrmModule.forRoot(
+          dataSourceOptions(options.databaseUrl, undefined, {
+            statementTimeoutMs: (options.mode ?? 'server') === 'server' ? SERVER_STATEMENT_TIMEOUT_MS : undefined,
+          }),
+        ),
         DatabaseModule,
         LedgerModule,
         PartiesModule,

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { createApp, createLogger } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { loadSecrets } from './config/secrets';
+import { startWhenDatabaseAnswers } from './database/wait-for-database';
+import { listenWhileStarting } from './health/starting-server';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 
 async function main(): Promise<void> {
@@ -28,7 +30,15 @@ async function main(): Promise<void> {
     });
     databaseUrl = embedded.url;
   }
-  const app = await createApp({ config, secrets, databaseUrl }, logger);
+  // Until the database answers (it may start later, or fail over), a stand-in answers health 503 on the port.
+  const standIn = await listenWhileStarting(config.PORT, config.HOST);
+  const url = databaseUrl;
+  const app = await startWhenDatabaseAnswers(
+    url,
+    () => createApp({ config, secrets, databaseUrl: url }, logger),
+    logger,
+  );
+  await standIn.close();
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   logger.log(`listening on http://${config.HOST}:${config.PORT} (API docs at /docs)`, 'RxLedger');

@@ -1,6 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError, ErrorBody } from './app-error';
+import {
+  asDatabaseUnavailable,
+  DATABASE_RETRY_AFTER_S,
+  DATABASE_UNAVAILABLE,
+  DatabaseUnavailableError,
+  describeReason,
+} from '../database/database-unavailable';
 
 interface BodyParserError {
   type?: string;
@@ -16,12 +23,18 @@ interface BodyParserError {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    // The database away (a restart, a failover), wherever the request met it: 503 DATABASE_UNAVAILABLE.
+    const exception = asDatabaseUnavailable(thrown);
     const [status, body] = this.describe(exception);
     if (exception instanceof AppError) {
       // A coded answer (e.g. 503 EXPORTS_BUSY) is an expected condition: one line, no stack.
-      if (status >= 500) this.logger.warn(`${status} ${exception.code}: ${exception.message}`);
+      const reason = exception instanceof DatabaseUnavailableError ? ` (${describeReason(exception.reason)})` : '';
+      if (status >= 500) this.logger.warn(`${status} ${exception.code}: ${exception.message}${reason}`);
+      if (exception.code === DATABASE_UNAVAILABLE && !response.headersSent) {
+        response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_S));
+      }
     } else if (status >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }

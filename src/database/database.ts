@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Pool, PoolClient, QueryConfig, QueryResultRow, types } from 'pg';
 import { DataSource } from 'typeorm';
+import { asDatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 
 // Log indexes and counts are BIGINT in PostgreSQL; every value we store fits in a JS number (< 2^53).
 types.setTypeParser(types.builtins.INT8, (value: string) => Number(value));
@@ -30,9 +31,16 @@ function prepared(text: string, params?: unknown[]): QueryConfig {
 class ClientSql implements Sql {
   constructor(readonly client: PoolClient) {}
   async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.client.query<T>(prepared(text, params))).rows;
+    try {
+      return (await this.client.query<T>(prepared(text, params))).rows;
+    } catch (error) {
+      throw asDatabaseUnavailable(error);
+    }
   }
 }
+
+/** Clients that have this process's `'error'` listener (a client lives on in the pool across checkouts). */
+const guarded = new WeakSet<PoolClient>();
 
 /**
  * The one connection pool (TypeORM's), with plain `pg` access for the hot paths that need multi-row
@@ -40,40 +48,66 @@ class ClientSql implements Sql {
  */
 @Injectable()
 export class Database implements Sql {
+  private readonly logger = new Logger(Database.name);
+
   constructor(readonly dataSource: DataSource) {}
 
   get pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
+  /** A connection-class failure (the database is away) is thrown as DatabaseUnavailableError (503, Retry-After). */
   async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.pool.query<T>(prepared(text, params))).rows;
+    try {
+      return (await this.pool.query<T>(prepared(text, params))).rows;
+    } catch (error) {
+      throw asDatabaseUnavailable(error);
+    }
   }
 
   /**
    * Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws.
    * `snapshot`: a read-only REPEATABLE READ transaction (one consistent view while others keep writing).
+   * A lost connection is thrown as DatabaseUnavailableError, and the connection is dropped, not reused.
    */
   async transaction<T>(
     work: (tx: Sql & { client: PoolClient }) => Promise<T>,
     options: { snapshot?: boolean } = {},
   ): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
+    let broken: Error | undefined;
     try {
       await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       const result = await work(new ClientSql(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      // A dead connection cannot roll back (PostgreSQL already has, when the session ended).
+      if (isDatabaseUnavailable(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw asDatabaseUnavailable(error);
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
-  /** A dedicated connection outside the pool's rotation (for advisory locks and LISTEN). */
+  /**
+   * A connection of the pool, for a transaction or a dedicated use (advisory locks, LISTEN, a report's snapshot).
+   * It always has an `'error'` listener: node-pg emits `'error'` on a client whose session ends (a restart, a
+   * failover, `pg_terminate_backend`), and pg-pool listens only to the clients it holds idle, so a checked-out
+   * client without one would end the process. The query running then fails on its own; callers handle that.
+   */
   async connect(): Promise<PoolClient> {
-    return this.pool.connect();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asDatabaseUnavailable(error);
+    }
+    if (!guarded.has(client)) {
+      guarded.add(client);
+      client.on('error', (error: Error) => this.logger.warn(`a database connection was lost: ${error.message}`));
+    }
+    return client;
   }
 }

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { DATABASE_RETRY_AFTER_S } from '../database/database-unavailable';
 import { IntegratorService } from '../ledger/integrator.service';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { LogService } from '../ledger/log.service';
@@ -63,8 +64,13 @@ export class HealthController {
       };
     } catch (error) {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_S));
       this.logger.error(`health check: the database does not answer: ${(error as Error).message}`);
-      return { status: 'unavailable', database: { status: 'down' } };
+      return {
+        status: 'unavailable',
+        problems: ['the database does not answer; the process reconnects by itself'],
+        database: { status: 'down' },
+      };
     }
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Ed25519NoteSigner, formatCheckpoint, formatVerifierKey, parseSignerKey, signNote } from '../checkpoint';
 import { Secrets } from '../config/secrets';
 import { Hash } from '../merkle/hash';
@@ -19,11 +19,14 @@ export interface PublishedCheckpoint {
  */
 @Injectable()
 export class CheckpointService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(CheckpointService.name);
   readonly origin: string;
   readonly verifierKey: string;
   private readonly signer: Ed25519NoteSigner;
   private current?: PublishedCheckpoint;
   private unsubscribe?: () => void;
+  private refreshing?: Promise<PublishedCheckpoint | undefined>;
+  private failing = false;
 
   constructor(
     secrets: Secrets,
@@ -38,7 +41,7 @@ export class CheckpointService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.refresh();
     this.unsubscribe = this.signals.on('checkpoint', (signal) => {
-      if (!this.current || signal.size > this.current.size) void this.refresh();
+      if (!this.current || signal.size > this.current.size) void this.tryRefresh();
     });
   }
 
@@ -60,7 +63,13 @@ export class CheckpointService implements OnModuleInit, OnModuleDestroy {
     if (!this.current || checkpoint.size > this.current.size) this.current = checkpoint;
   }
 
-  async refresh(): Promise<PublishedCheckpoint | undefined> {
+  /** Reads the latest checkpoint from the database; calls while one read runs share it (one connection at most). */
+  refresh(): Promise<PublishedCheckpoint | undefined> {
+    this.refreshing ??= this.read().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async read(): Promise<PublishedCheckpoint | undefined> {
     const row = await this.log.latestCheckpoint();
     if (row) {
       this.adopt({
@@ -71,6 +80,23 @@ export class CheckpointService implements OnModuleInit, OnModuleDestroy {
       });
     }
     return this.current;
+  }
+
+  /**
+   * `refresh` for the background (a notification, a poll): a failure (the database away) is logged, never thrown,
+   * since nobody awaits it; the next notification or poll tries again.
+   */
+  private async tryRefresh(): Promise<PublishedCheckpoint | undefined> {
+    try {
+      const latest = await this.refresh();
+      this.failing = false;
+      return latest;
+    } catch (error) {
+      // Once per outage, not on every poll.
+      if (!this.failing) this.logger.warn(`could not read the latest checkpoint: ${(error as Error).message}`);
+      this.failing = true;
+      return this.current;
+    }
   }
 
   /**
@@ -90,7 +116,7 @@ export class CheckpointService implements OnModuleInit, OnModuleDestroy {
         resolve(value);
       };
       const check = async () => {
-        const latest = this.current && this.current.size > index ? this.current : await this.refresh();
+        const latest = this.current && this.current.size > index ? this.current : await this.tryRefresh();
         if (latest && latest.size > index) finish(latest);
       };
       const off = this.signals.on('checkpoint', () => void check());

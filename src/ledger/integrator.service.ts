@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { RunMode } from '../config/run-mode';
 import { Database } from '../database/database';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { equalBytes } from '../bytes';
 import { MerkleFrontier } from '../merkle/frontier';
 import { TILE_HEIGHT } from '../merkle/tiles';
@@ -35,6 +36,9 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
   private loop?: Promise<void>;
   private unsubscribe: (() => void)[] = [];
   private halted = false;
+  private databaseAway = false;
+  /** Removes the lock connection's `'error'` listener (the connection goes back to the pool, healthy). */
+  private forgetLockClient: () => void = () => undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -102,9 +106,16 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
         this.demanded = false;
         this.pending = false;
         await this.integrate();
+        this.databaseAway = false;
       } catch (error) {
         if (this.stopped) break;
-        this.logger.error(`integration failed: ${(error as Error).message}; retrying`);
+        if (!isDatabaseUnavailable(error)) {
+          this.logger.error(`integration failed: ${(error as Error).message}; retrying`);
+        } else if (!this.databaseAway) {
+          // Once per outage: the loop retries every second until the database is back, then takes the lock again.
+          this.logger.warn(`integration paused, the database is away (${(error as Error).message}); retrying`);
+        }
+        this.databaseAway = isDatabaseUnavailable(error);
         this.frontier = undefined;
         await this.releaseLock();
         await this.sleep(1000);
@@ -187,12 +198,22 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
       client.release(error as Error);
       throw error;
     }
-    client.on('error', () => {
-      if (this.lockClient === client) {
-        this.lockClient = undefined;
-        this.frontier = undefined;
-      }
-    });
+    // The session holding the lock ended (a restart, a failover, pg_terminate_backend): PostgreSQL freed the lock,
+    // and another process may hold it by now. Give the dead connection back (the pool drops it); the loop tries to
+    // take the lock again on a new one.
+    const lost = (error: Error) => {
+      client.removeListener('error', lost);
+      if (this.lockClient !== client) return;
+      this.lockClient = undefined;
+      this.frontier = undefined;
+      this.logger.warn(
+        `lost the integrator lock with its connection (${error.message}); taking it again when possible`,
+      );
+      client.release(error);
+      this.wake();
+    };
+    client.on('error', lost);
+    this.forgetLockClient = () => client.removeListener('error', lost);
     this.lockClient = client;
     this.frontier = undefined;
     this.logger.log('this process is now the integrator');
@@ -203,6 +224,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     const client = this.lockClient;
     this.lockClient = undefined;
     if (!client) return;
+    this.forgetLockClient();
     await client.query('SELECT pg_advisory_unlock($1)', [INTEGRATOR_LOCK]).catch(() => undefined);
     client.release();
   }

@@ -65,13 +65,14 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Listens again in a second, and again until it works (the database may be down for a while). */
-  private reconnect(): void {
+  private reconnect(attempt = 1): void {
     if (this.closed) return;
     setTimeout(() => {
       if (this.closed) return;
       this.listen(true).catch((error: Error) => {
-        this.logger.warn(`notification connection not restored (${error.message}); retrying`);
-        this.reconnect();
+        // The first failure and then one line a minute, not one a second for a whole outage.
+        if (attempt % 60 === 1) this.logger.warn(`notification connection not restored (${error.message}); retrying`);
+        this.reconnect(attempt + 1);
       });
     }, 1000).unref();
   }
@@ -79,6 +80,7 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
   private async listen(reconnecting = false): Promise<void> {
     const client = await this.db.connect();
     this.listener = client;
+    let listening = true;
     client.on('notification', (message) => {
       if (!message.payload) return;
       try {
@@ -95,7 +97,8 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`notification connection lost (${error.message}); reconnecting`);
       this.listener = undefined;
       client.release(error);
-      this.reconnect();
+      // While LISTEN runs, its failure is what reconnects (one retry loop, not two).
+      if (!listening) this.reconnect();
     });
     try {
       await client.query(`LISTEN ${CHANNEL}`);
@@ -105,6 +108,8 @@ export class LogSignals implements OnModuleInit, OnModuleDestroy {
         client.release(error as Error);
       }
       throw error;
+    } finally {
+      listening = false;
     }
     if (reconnecting) {
       // What other processes announced while this one was not listening is lost: have this process's listeners

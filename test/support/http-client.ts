@@ -10,6 +10,7 @@ export interface HttpAnswer<T = Loose> {
   body: T;
   text: string;
   bytes: Uint8Array;
+  headers: Headers;
 }
 
 export class HttpClient {
@@ -43,7 +44,7 @@ export class HttpClient {
     const text = new TextDecoder().decode(bytes);
     let parsed: unknown = undefined;
     if ((response.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
-    return { status: response.status, body: parsed as T, text, bytes };
+    return { status: response.status, body: parsed as T, text, bytes, headers: response.headers };
   }
 }
 

@@ -40,8 +40,15 @@ export class ServerProcess {
     void this.exited.then(() => children.delete(child));
   }
 
-  /** Starts the server with exactly `env` (plus PATH and HOME) and waits until /v1/health answers 200. */
-  static async start(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  /**
+   * Starts the server with exactly `env` (plus PATH and HOME) and waits until /v1/health answers 200 (or the
+   * status `ready` accepts: 503 while the database is still away).
+   */
+  static async start(
+    env: Record<string, string>,
+    timeoutMs = 30_000,
+    ready: (status: number) => boolean = (status) => status === 200,
+  ): Promise<ServerProcess> {
     // Several engineers share the working tree: someone's `nest build` empties dist for a few seconds.
     for (let waited = 0; !fs.existsSync(SERVER_ENTRY) && waited < 60_000; waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -62,7 +69,7 @@ export class ServerProcess {
       }
       try {
         const res = await fetch(`${server.baseUrl}/v1/health`);
-        if (res.status === 200) return server;
+        if (ready(res.status)) return server;
       } catch {
         // not listening yet
       }
