@@ -17,7 +17,10 @@
 export type StoredTextRule = 'noNulCharacter' | 'wellFormedUnicode';
 
 export interface StoredTextViolation {
-  /** Where, from `path` down: `event.body.reason`, `event.body.items[3]`, `event.body["a b"] (member name)`. */
+  /**
+   * Where, from `path` down: `event.body.reason`, `event.body.items[3]`, `event.body["a b"] (member name)`; from an
+   * empty `path`, `label` or `[2]`.
+   */
   field: string;
   rule: StoredTextRule;
   message: string;
@@ -40,7 +43,8 @@ export function storedTextViolation(value: unknown, path: string): StoredTextVio
       const keys = Object.keys(current);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i];
-        const child = `${at}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`;
+        const plain = /^[A-Za-z_$][\w$]*$/.test(key);
+        const child = plain ? (at ? `${at}.${key}` : key) : `${at}[${JSON.stringify(key)}]`;
         const violation = textViolation(key, `${child} (member name)`);
         if (violation) return violation;
         pending.push([(current as Record<string, unknown>)[key], child]);

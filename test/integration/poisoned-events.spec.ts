@@ -335,6 +335,29 @@ describe('a poisoned event costs only itself', () => {
       expect(revoke.body.error.details).toEqual([expect.objectContaining({ field: 'revokedAt' })]);
       expect(await committed()).toBe(before);
     });
+
+    it('requests that never become events: U+0000 in a token label, a query or a path parameter is 400 naming it', async () => {
+      const p = await newParty(t, 'dispenser', 'Token Holder');
+      const ops = api.withToken(t.operatorToken);
+      const label = await ops.post(`/v1/parties/${p.gln}/tokens`, { label: 'ci\u0000bot' });
+      expect([label.status, label.body.error?.code, label.body.error?.details]).toEqual([
+        400,
+        'VALIDATION_FAILED',
+        [expect.objectContaining({ field: 'label', rule: 'noNulCharacter' })],
+      ]);
+      const lone = await ops.post(`/v1/parties/${p.gln}/tokens`, { label: 'ci\ud800bot' });
+      expect([lone.status, lone.body.error?.details]).toEqual([
+        400,
+        [expect.objectContaining({ field: 'label', rule: 'wellFormedUnicode' })],
+      ]);
+      const query = await api
+        .withToken(p.token)
+        .get(`/v1/verify/gtin/${gtin}/lot/LOT-P/ser/PZ000001?reqGLN=${p.gln}&corrUUID=%00`);
+      expect([query.status, query.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect(query.body.error.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ rule: 'noNulCharacter' })]),
+      );
+    });
   });
 
   it('what the database refuses after every check is refused for that event alone (422 EVENT_NOT_STORABLE)', async () => {
