@@ -44,7 +44,9 @@ export class HealthController {
         oldestWaitMs !== null && oldestWaitMs > Math.max(STALL_MS, 20 * this.config.CHECKPOINT_INTERVAL_MS);
       const problems = [
         ...(this.integrator.isHalted
-          ? ['integration halted: the stored tree does not match a signed checkpoint; run `rxledger audit`']
+          ? [
+              `integration halted, tiles and proofs withheld: ${this.integrator.haltMessage ?? 'the stored tree does not match its entries'}; run \`rxledger audit\``,
+            ]
           : []),
         ...(stalled ? [`${unintegrated} entries wait for a checkpoint, the oldest for ${oldestWaitMs} ms`] : []),
       ];

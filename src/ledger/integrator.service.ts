@@ -6,16 +6,13 @@ import { Database } from '../database/database';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { equalBytes } from '../bytes';
 import { MerkleFrontier } from '../merkle/frontier';
-import { TILE_HEIGHT } from '../merkle/tiles';
 import { CheckpointService, PublishedCheckpoint } from './checkpoint.service';
 import { LogRepository } from './log.repository';
 import { LogSignals } from './log-signals';
-import { TreeService } from './tree.service';
+import { TreeFault, TreeService } from './tree.service';
 
 /** Arbitrary but fixed: the advisory lock that makes one process (of any number) the integrator. */
 const INTEGRATOR_LOCK = 0x52784c6f67; // "RxLog"
-/** Leaves read per round trip while integrating. */
-const READ_CHUNK = 20_000;
 
 /**
  * The single integrator: adds committed log entries to the Merkle tree in batches, stores the new tile hashes
@@ -36,6 +33,9 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
   private loop?: Promise<void>;
   private unsubscribe: (() => void)[] = [];
   private halted = false;
+  private haltReason?: string;
+  /** The tree as this process last recomputed it from the entries (or built and signed it): trusted. */
+  private verified?: MerkleFrontier;
   private databaseAway = false;
   /** Removes the lock connection's `'error'` listener (the connection goes back to the pool, healthy). */
   private forgetLockClient: () => void = () => undefined;
@@ -75,9 +75,14 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     await this.releaseLock();
   }
 
-  /** True when this process found the stored tree disagreeing with a signed checkpoint and stopped integrating. */
+  /** True when this process found the stored tree disagreeing with its entries or a checkpoint and stopped integrating. */
   get isHalted(): boolean {
     return this.halted;
+  }
+
+  /** What the tree check found, when halted. */
+  get haltMessage(): string | undefined {
+    return this.haltReason;
   }
 
   /** True while this process holds the integrator lock. */
@@ -134,19 +139,10 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     const committed = await this.log.committedSize();
     if (committed <= frontier.size) return undefined;
 
-    const working = new MerkleFrontier(frontier.size, frontier.hashes);
-    const tileHashes: { tileLevel: number; index: number; hash: Uint8Array }[] = [];
-    const collect = (level: number, index: number, hash: Uint8Array) => {
-      if (level > 0 && level % TILE_HEIGHT === 0) tileHashes.push({ tileLevel: level / TILE_HEIGHT, index, hash });
-    };
-    while (working.size < committed) {
-      const rows = await this.log.leafHashes(working.size, Math.min(READ_CHUNK, committed - working.size));
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        if (row.idx !== working.size) throw new Error(`log index ${working.size} is missing`);
-        working.append(new Uint8Array(row.leaf_hash), collect);
-      }
-    }
+    // The new leaves are recomputed from their entries, never taken from the leaf_hash column on trust.
+    const extended = await this.checked(() => this.tree.extendVerified(frontier, committed, frontier.size));
+    if (!extended) return undefined;
+    const { frontier: working, newHashes: tileHashes } = extended;
     const size = working.size;
     const rootHash = working.root();
     const note = this.checkpoints.sign(size, rootHash);
@@ -154,6 +150,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
       this.log.publish(tx, tileHashes, { treeSize: size, rootHash, note }),
     );
     this.frontier = working;
+    this.verified = working;
     this.lastPublish = Date.now();
     const published = { size, rootHash, note, createdAt };
     this.checkpoints.adopt(published);
@@ -161,26 +158,54 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     return published;
   }
 
-  /** Rebuilds the frontier of the latest checkpoint from stored hashes and checks it against its root. */
+  /**
+   * The tree of the latest checkpoint, recomputed from the entries' leaf data, with every stored tile-level hash and
+   * the checkpoint's root compared on the way. The first time, that is the whole log (signing waits; serving does
+   * not); after that (a lock taken again, another process's checkpoints), only the entries added since the tree this
+   * process last verified or built.
+   */
   private async loadFrontier(): Promise<MerkleFrontier | undefined> {
     const latest = await this.log.latestCheckpoint();
-    if (!latest) {
-      this.frontier = MerkleFrontier.empty();
-      return this.frontier;
+    const from = this.verified ?? MerkleFrontier.empty();
+    const size = latest?.tree_size ?? 0;
+    const started = Date.now();
+    const extended = await this.checked(async () => {
+      if (size < from.size) {
+        throw new TreeFault(
+          `the latest checkpoint (size ${size}) is older than the tree this process signed (${from.size})`,
+        );
+      }
+      const { frontier } = await this.tree.extendVerified(from, size, size);
+      if (latest && !equalBytes(frontier.root(), new Uint8Array(latest.root_hash))) {
+        throw new TreeFault(`the entries' tree does not match the root of signed checkpoint ${size}`);
+      }
+      return frontier;
+    });
+    if (!extended) return undefined;
+    if (size > from.size) {
+      this.logger.log(`checked the stored tree against entries ${from.size}..${size - 1}: ${Date.now() - started} ms`);
     }
-    const ids = MerkleFrontier.nodeIds(latest.tree_size);
-    const frontier = new MerkleFrontier(latest.tree_size, await this.tree.nodeHashes(ids, latest.tree_size));
-    if (!equalBytes(frontier.root(), new Uint8Array(latest.root_hash))) {
-      // The stored tree no longer matches what was signed: someone changed the log tables. Stop growing the
-      // tree on top of it and leave the evidence for `audit`.
+    this.verified = extended;
+    this.frontier = extended;
+    return extended;
+  }
+
+  /**
+   * Runs a tree check; on a `TreeFault`, halts integration (no checkpoint is signed again by this process), withholds
+   * tiles and proofs, and says why in the log and in /v1/health. Returns undefined then.
+   */
+  private async checked<T>(check: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await check();
+    } catch (error) {
+      if (!(error instanceof TreeFault)) throw error;
+      // Someone changed the log tables. Stop growing the tree on top of them and leave the evidence for `audit`.
       this.halted = true;
-      this.logger.error(
-        `the stored tree does not match checkpoint ${latest.tree_size}; integration halted — run \`npm run audit\``,
-      );
+      this.haltReason = error.message;
+      this.tree.reportFault(error.message);
+      this.logger.error(`${error.message}; integration halted, tiles and proofs withheld — run \`rxledger audit\``);
       return undefined;
     }
-    this.frontier = frontier;
-    return frontier;
   }
 
   private async holdLock(): Promise<boolean> {

@@ -32,6 +32,7 @@ export const LEDGER_ERRORS = {
   TILE_PATH_INVALID: HttpStatus.BAD_REQUEST,
   TILE_NOT_FOUND: HttpStatus.NOT_FOUND,
   NO_CHECKPOINT: HttpStatus.SERVICE_UNAVAILABLE,
+  TREE_FAULT: HttpStatus.SERVICE_UNAVAILABLE,
 } as const;
 
 export type LedgerErrorCode = keyof typeof LEDGER_ERRORS;

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Hash, HASH_SIZE, nodeHash } from '../merkle/hash';
+import { equalBytes } from '../bytes';
+import { MerkleFrontier } from '../merkle/frontier';
+import { Hash, HASH_SIZE, leafHash, nodeHash } from '../merkle/hash';
 import { NodeId } from '../merkle/node-id';
 import { planConsistency, planInclusion, ProofPlan } from '../merkle/proof';
 import { tileForNode, tileWidth, TILE_HEIGHT, TILE_WIDTH } from '../merkle/tiles';
+import { encodeLeaf } from '../protocol/leaf';
+import { LedgerError } from './ledger.errors';
 import { LogRepository } from './log.repository';
 
 /** Tiles kept in memory, most recently used first: 16 KiB each (see TileNodes), so at most 128 MiB. */
@@ -10,6 +14,24 @@ const TILE_CACHE_SIZE = 8192;
 
 /** Inclusion proofs kept (about 1 KiB each). */
 const PROOF_CACHE_SIZE = 20_000;
+
+/** Entries read per round trip while the tree is recomputed from them. */
+const VERIFY_CHUNK = 20_000;
+
+/** A tile-level hash (tree level 8 × `tileLevel`) as stored in `tree_hash`. */
+export interface TileLevelHash {
+  tileLevel: number;
+  index: number;
+  hash: Hash;
+}
+
+/** The stored tree disagrees with the entries it covers (or with a signed checkpoint): someone changed the tables. */
+export class TreeFault extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TreeFault';
+  }
+}
 
 /** Slots of TileNodes: the 256 stored hashes, then the 128, 64, ..., 2 complete subtrees above them in the tile. */
 const TILE_SLOTS = 2 * TILE_WIDTH - 2;
@@ -65,11 +87,102 @@ class TileNodes {
 export class TreeService {
   private readonly tiles = new Map<string, TileNodes>();
   private readonly proofs = new Map<string, Hash[]>();
+  /** Set once the stored tree was found not to match its entries: from then on no tile or proof is served. */
+  private faultFound?: string;
 
   constructor(private readonly log: LogRepository) {}
 
+  /** Why the stored tree is not served (see `fault`), if it was found faulty. */
+  get fault(): string | undefined {
+    return this.faultFound;
+  }
+
+  /** Stops serving tiles and proofs: what the stored tree would give no longer verifies. */
+  reportFault(message: string): void {
+    this.faultFound = message;
+    this.tiles.clear();
+    this.proofs.clear();
+  }
+
+  /**
+   * Extends `frontier` (a tree whose hashes are trusted) to `size` leaves, each recomputed from its entry's leaf data
+   * (accepted_at, event_hash, signature: the C2SP entry) and compared with the stored `leaf_hash`; every tile-level
+   * hash the extension completes within `storedSize` is compared with `tree_hash`, and those beyond it are returned
+   * for the caller to store. Throws `TreeFault` at the first disagreement. Reads 20,000 entries a round trip; memory
+   * holds one chunk and the O(log n) frontier.
+   */
+  async extendVerified(
+    frontier: MerkleFrontier,
+    size: number,
+    storedSize: number,
+  ): Promise<{ frontier: MerkleFrontier; newHashes: TileLevelHash[] }> {
+    const working = new MerkleFrontier(frontier.size, frontier.hashes);
+    const newHashes: TileLevelHash[] = [];
+    let completed: TileLevelHash[] = [];
+    const collect = (level: number, index: number, hash: Hash) => {
+      if (level === 0 || level % TILE_HEIGHT !== 0) return;
+      const produced = { tileLevel: level / TILE_HEIGHT, index, hash };
+      ((index + 1) * 2 ** level <= storedSize ? completed : newHashes).push(produced);
+    };
+    while (working.size < size) {
+      const from = working.size;
+      const count = Math.min(VERIFY_CHUNK, size - from);
+      const [data, stored] = await Promise.all([this.log.leafData(from, count), this.log.leafHashes(from, count)]);
+      for (let i = 0; i < count; i++) {
+        const index = from + i;
+        if (data[i]?.idx !== index || stored[i]?.idx !== index) throw new Error(`log index ${index} is missing`);
+        const { accepted_at: acceptedAt, event_hash: eventHash, signature } = data[i];
+        let leaf: Hash;
+        try {
+          leaf = leafHash(encodeLeaf({ acceptedAtMs: acceptedAt.getTime(), eventHash, signature }));
+        } catch (error) {
+          throw new TreeFault(`entry ${index} has no valid leaf data (${(error as Error).message})`);
+        }
+        if (!equalBytes(leaf, new Uint8Array(stored[i].leaf_hash))) {
+          throw new TreeFault(`leaf_hash of entry ${index} is not the hash of its leaf data`);
+        }
+        working.append(leaf, collect);
+      }
+      await this.compareStored(completed);
+      completed = [];
+    }
+    return { frontier: working, newHashes };
+  }
+
+  /** Compares recomputed tile-level hashes with the stored ones. */
+  private async compareStored(hashes: TileLevelHash[]): Promise<void> {
+    const byLevel = new Map<number, TileLevelHash[]>();
+    for (const h of hashes) byLevel.set(h.tileLevel, [...(byLevel.get(h.tileLevel) ?? []), h]);
+    for (const [tileLevel, produced] of byLevel) {
+      const first = produced[0].index;
+      const rows = await this.log.treeHashes(tileLevel, first, produced[produced.length - 1].index - first + 1);
+      const stored = new Map(rows.map((r) => [Number(r.idx), r.hash]));
+      for (const h of produced) {
+        const row = stored.get(h.index);
+        if (!row || !equalBytes(h.hash, new Uint8Array(row))) {
+          const node = `tree level ${8 * tileLevel} index ${h.index}`;
+          throw new TreeFault(
+            row
+              ? `the stored hash of ${node} (tile ${tileLevel}/${Math.floor(h.index / TILE_WIDTH)}) does not match the entries under it`
+              : `the hash of ${node} is missing from tree_hash`,
+          );
+        }
+      }
+    }
+  }
+
+  private assertSound(): void {
+    if (this.faultFound) {
+      throw new LedgerError(
+        'TREE_FAULT',
+        `the stored Merkle tree does not match the log's entries (${this.faultFound}); tiles and proofs are withheld until the operator repairs it`,
+      );
+    }
+  }
+
   /** The hashes of tile (level, index) present in a tree of `treeSize` leaves (all 256 when the tile is full). */
   async tileHashes(level: number, index: number, treeSize: number): Promise<Hash[]> {
+    this.assertSound();
     const width = tileWidth(level, index, treeSize);
     if (width === 0) return [];
     const tile = await this.tile(level, index, width);
@@ -78,6 +191,7 @@ export class TreeService {
 
   /** Hashes of complete subtrees of a tree of `treeSize` leaves. */
   async nodeHashes(ids: readonly NodeId[], treeSize: number): Promise<Hash[]> {
+    this.assertSound();
     const located = ids.map((id) => ({ id, at: tileForNode(id) }));
     const wanted = new Map<string, { level: number; index: number; width: number }>();
     for (const { at } of located) {
@@ -105,6 +219,7 @@ export class TreeService {
    * commissioning or shipment all prove the same entry against it.
    */
   async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
+    this.assertSound();
     const key = `${index}:${treeSize}`;
     let proof = this.proofs.get(key);
     if (!proof) {
@@ -116,6 +231,7 @@ export class TreeService {
   }
 
   consistencyProof(from: number, to: number): Promise<Hash[]> {
+    this.assertSound();
     return this.prove(planConsistency(from, to), to);
   }
 
