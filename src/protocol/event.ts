@@ -38,9 +38,9 @@ export interface EventTimeViolation {
 }
 
 /**
- * Why `time` is not an event time, or null when it is one (docs/PROTOCOL.md §2.1). One rule for `event.time` and
- * every date-time of every body: what every reader of the log holds faithfully, PostgreSQL's `timestamptz`,
- * JavaScript's `Date` and EPCIS 2.0 `eventTime`/`eventTimeZoneOffset` alike:
+ * Why `time` cannot be a new event's time, or null when it can (docs/PROTOCOL.md §2.1): intake's rule for
+ * `event.time`. Only what every reader of the log holds faithfully, PostgreSQL's `timestamptz`, JavaScript's `Date`
+ * and EPCIS 2.0 `eventTime`/`eventTimeZoneOffset` alike:
  * - the pattern, a real calendar date, hours 00-23, minutes and seconds 00-59 (no leap second: PostgreSQL would
  *   store 23:59:60 as the next minute);
  * - an offset from -14:00 to +14:00 (every civil time zone; EPCIS's range; PostgreSQL refuses beyond ±15:59);
@@ -49,6 +49,32 @@ export interface EventTimeViolation {
  *   other years with a sign and six digits).
  */
 export function eventTimeError(time: string): EventTimeViolation | null {
+  const form = formError(time);
+  if (form) return form;
+  const clock = time.slice(time.indexOf('T') + 1);
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(clock);
+  if (offset && (Number(offset[3]) > 59 || Number(offset[2]) * 60 + Number(offset[3]) > 14 * 60)) {
+    return { rule: 'offsetRange', message: 'has a time zone offset outside -14:00 to +14:00' };
+  }
+  if (/\.\d{6}\d*[1-9]/.test(clock)) {
+    return { rule: 'subMicrosecond', message: 'is more precise than a microsecond (only zeros may follow it)' };
+  }
+  return yearRangeError(time);
+}
+
+/**
+ * Milliseconds since the epoch for an RFC 3339 date-time with a time zone that names a real calendar date and time
+ * in the years 0001 to 9999 (UTC and as written), or NaN: the rule of every date-time a request names, and the
+ * reader's rule. What the log may already hold must still read (an entry accepted before `eventTimeError` applied,
+ * e.g. with nanoseconds or offset +15:00), so this is the pattern, the calendar and the years only; a new event's
+ * time meets `eventTimeError`.
+ */
+export function parseEventTime(time: string): number {
+  return (formError(time) ?? yearRangeError(time)) === null ? Date.parse(time) : NaN;
+}
+
+/** The pattern and the calendar (no 30 February, no hour 24, no leap second). */
+function formError(time: string): EventTimeViolation | null {
   if (!EVENT_TIME_PATTERN.test(time)) {
     return { rule: 'rfc3339', message: 'is not an RFC 3339 date-time with a time zone' };
   }
@@ -59,24 +85,16 @@ export function eventTimeError(time: string): EventTimeViolation | null {
     return { rule: 'calendar', message: 'is not a real calendar date and time' };
   }
   if (second > 59) return { rule: 'calendar', message: 'has second 60: a leap second is not accepted' };
-  const offset = /([+-])(\d{2}):(\d{2})$/.exec(clock);
-  if (offset && (Number(offset[3]) > 59 || Number(offset[2]) * 60 + Number(offset[3]) > 14 * 60)) {
-    return { rule: 'offsetRange', message: 'has a time zone offset outside -14:00 to +14:00' };
-  }
-  if (/\.\d{6}\d*[1-9]/.test(clock)) {
-    return { rule: 'subMicrosecond', message: 'is more precise than a microsecond (only zeros may follow it)' };
-  }
-  // With nothing finer than a microsecond, the instant is in range exactly when its millisecond is.
-  const ms = Date.parse(time);
-  if (year < 1 || Number.isNaN(ms) || ms < FIRST_INSTANT_MS || ms >= END_INSTANT_MS) {
-    return { rule: 'yearRange', message: 'is outside the years 0001 to 9999 (in UTC)' };
-  }
   return null;
 }
 
-/** Milliseconds since the epoch for a valid event time (see `eventTimeError`), or NaN. */
-export function parseEventTime(time: string): number {
-  return eventTimeError(time) === null ? Date.parse(time) : NaN;
+/** The year written and the instant in UTC within 0001 to 9999 (the instant is in range exactly when its ms is). */
+function yearRangeError(time: string): EventTimeViolation | null {
+  const ms = Date.parse(time);
+  if (Number(time.slice(0, 4)) < 1 || Number.isNaN(ms) || ms < FIRST_INSTANT_MS || ms >= END_INSTANT_MS) {
+    return { rule: 'yearRange', message: 'is outside the years 0001 to 9999 (in UTC)' };
+  }
+  return null;
 }
 
 /** Days in a month of the proleptic Gregorian calendar (Date.UTC would read years 0-99 as 1900-1999). */

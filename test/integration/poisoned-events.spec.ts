@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { Sql } from '../../src/database/database';
 import { EventType, IntakeStore } from '../../src/ledger/event-type';
 import { EventTypeRegistry } from '../../src/ledger/event-type.registry';
-import { eventTimeError, LedgerEvent } from '../../src/protocol/event';
+import { eventTimeError, LedgerEvent, parseEventTime } from '../../src/protocol/event';
 import { storedTextViolation } from '../../src/protocol/stored-text';
 import { fastEvent } from '../support/fast-sign';
 import { HttpAnswer, HttpClient, mapLimit } from '../support/http-client';
@@ -119,6 +119,14 @@ describe('a poisoned event costs only itself', () => {
   }
 
   describe('what the checks accept, PostgreSQL stores as JavaScript reads it', () => {
+    it('readers still read what the log may already hold: the refusals are for new events only', () => {
+      // Accepted before these rules (PostgreSQL stored them): audit, rebuild and verify-bundle must still read them.
+      for (const time of ['2026-11-23T10:00:00.123456789Z', '2026-11-23T10:00:00+15:00']) {
+        expect([time, Number.isNaN(parseEventTime(time))]).toEqual([time, false]);
+        expect([time, eventTimeError(time)]).not.toEqual([time, null]);
+      }
+    });
+
     // A time the check accepts: timestamptz takes it, and holds the instant JavaScript reads (to the millisecond).
     const digits = (n: number, width: number) => String(n).padStart(width, '0');
     const timeArb = fc
