@@ -107,13 +107,18 @@ export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: n
   let values = 0;
   let inString = false;
   let opened = false;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
     if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
+      // Jump to the closing quote natively: one not preceded by an odd number of backslashes.
+      let end = buffer.indexOf(QUOTE, i);
+      while (end > 0 && escaped(bytes, end)) end = buffer.indexOf(QUOTE, end + 1);
+      if (end < 0) return;
+      i = end;
+      inString = false;
       continue;
     }
+    const c = bytes[i];
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
     if (opened) {
       opened = false;
@@ -145,4 +150,11 @@ export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: n
       );
     }
   }
+}
+
+/** Whether the byte at `at` is escaped: preceded by an odd number of backslashes. */
+function escaped(bytes: Uint8Array, at: number): boolean {
+  let backslashes = 0;
+  while (at - backslashes - 1 >= 0 && bytes[at - backslashes - 1] === BACKSLASH) backslashes++;
+  return backslashes % 2 === 1;
 }
