@@ -86,9 +86,10 @@ if [ "$(id -u)" = 0 ]; then
   # The ordinary user gets a copy of root's npm cache, so that its install needs no network either.
   cache=$(npm config get cache)
   if [ -d "$cache/_cacache" ]; then mkdir -p "$work/$QS_USER/npm-cache" && cp -r "$cache/_cacache" "$work/$QS_USER/npm-cache/"; fi
+  # Its clone is its own (git refuses to read another user's repository as the source of a clone).
+  git clone -q "$SOURCE" "$work/$QS_USER/rxledger"
   chown -R "$QS_USER:" "$work/$QS_USER"
   as_user=(runuser -u "$QS_USER" -- env -i "PATH=$PATH" "HOME=$home" "npm_config_cache=$work/$QS_USER/npm-cache")
-  "${as_user[@]}" git -c safe.directory='*' clone -q "$SOURCE" "$work/$QS_USER/rxledger"
   quickstart "$QS_USER (uid $(id -u "$QS_USER"))" "$work/$QS_USER/rxledger" "$work/$QS_USER.log" "${as_user[@]}"
 else
   echo "== not root: the run as another user is skipped"
