@@ -66,8 +66,6 @@ export class RequestBodyInterceptor implements NestInterceptor {
         parse(request, http.getResponse<Response>(), (error?: unknown) => (error ? reject(error) : resolve())),
       );
     }
-    // No body: an empty object, so that validation names the missing fields.
-    (request as { body?: unknown }).body ??= {};
     return next.handle();
   }
 }

@@ -59,6 +59,9 @@ export class EventsController {
   })
   @ApiBody({ type: EventBatchDto })
   async submitBatch(@CurrentPrincipal() principal: Principal, @Body() dto: RawJson, @Query() { wait }: WaitQuery) {
+    if (typeof dto !== 'object' || dto === null) {
+      throw new ValidationError([{ field: '(body)', rule: 'isObject', message: 'a batch is a JSON object {events}' }]);
+    }
     const events = dto.events;
     const extra = Object.keys(dto).filter((key) => key !== 'events');
     if (extra.length > 0) {
