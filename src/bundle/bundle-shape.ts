@@ -27,6 +27,20 @@ export interface EntryShape {
   proof: Uint8Array[];
 }
 
+/**
+ * A scope event whose body the bundle withholds from the party it was made for (docs/PROTOCOL.md §9): what the log
+ * makes public of it (its index, acceptance time, event hash and signature: its leaf), and its type, which nothing
+ * here can check.
+ */
+export interface WithheldShape {
+  index: number;
+  acceptedAtMs: number;
+  type: string;
+  eventHash: Uint8Array;
+  signature: Uint8Array;
+  proof: Uint8Array[];
+}
+
 export interface ItemShape {
   code: string;
   history: number[];
@@ -37,6 +51,15 @@ const ACCEPTED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A proof for a tree of up to 2^53 leaves has at most 53 hashes (plus slack for the RFC's right-border nodes). */
 const MAX_PROOF_LENGTH = 64;
 const ENTRY_MEMBERS = new Set(['index', 'acceptedAt', 'event', 'signature', 'inclusionProof']);
+const WITHHELD_MEMBERS = new Set([
+  'index',
+  'acceptedAt',
+  'withheld',
+  'type',
+  'eventHash',
+  'signature',
+  'inclusionProof',
+]);
 const EVENT_MEMBERS = new Set(['id', 'type', 'actor', 'keyId', 'time', 'body']);
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -117,17 +140,40 @@ function ledgerEvent(value: unknown, path: string): LedgerEvent<Record<string, u
 export function readEntry(value: unknown, path: string): EntryShape {
   const entry = record(value, path);
   onlyMembers(entry, ENTRY_MEMBERS, path);
-  const index = logIndex(entry.index, `${path}.index`);
-  const at = acceptedAtMs(entry.acceptedAt, `${path}.acceptedAt`);
-  const event = ledgerEvent(entry.event, `${path}.event`);
-  const signature = bytes(entry.signature, 64, `${path}.signature`);
-  const proofPath = `${path}.inclusionProof`;
-  if (!Array.isArray(entry.inclusionProof)) {
-    throw new ShapeError(proofPath, `expected an array of hashes, got ${describe(entry.inclusionProof)}`);
-  }
-  if (entry.inclusionProof.length > MAX_PROOF_LENGTH) throw new ShapeError(proofPath, 'too many hashes for any tree');
-  const proof = entry.inclusionProof.map((hash, i) => bytes(hash, 32, `${proofPath}[${i}]`));
-  return { index, acceptedAtMs: at, event, signature, proof };
+  return {
+    index: logIndex(entry.index, `${path}.index`),
+    acceptedAtMs: acceptedAtMs(entry.acceptedAt, `${path}.acceptedAt`),
+    event: ledgerEvent(entry.event, `${path}.event`),
+    signature: bytes(entry.signature, 64, `${path}.signature`),
+    proof: inclusionProof(entry.inclusionProof, `${path}.inclusionProof`),
+  };
+}
+
+/** Whether an element of `events` is a withheld event (`"withheld": true`) rather than a bundled one. */
+export function isWithheld(value: unknown): boolean {
+  return isRecord(value) && 'withheld' in value;
+}
+
+/** A withheld element of `events`. */
+export function readWithheld(value: unknown, path: string): WithheldShape {
+  const entry = record(value, path);
+  onlyMembers(entry, WITHHELD_MEMBERS, path);
+  if (entry.withheld !== true)
+    throw new ShapeError(`${path}.withheld`, `expected true, got ${describe(entry.withheld)}`);
+  return {
+    index: logIndex(entry.index, `${path}.index`),
+    acceptedAtMs: acceptedAtMs(entry.acceptedAt, `${path}.acceptedAt`),
+    type: string(entry.type, `${path}.type`),
+    eventHash: bytes(entry.eventHash, 32, `${path}.eventHash`),
+    signature: bytes(entry.signature, 64, `${path}.signature`),
+    proof: inclusionProof(entry.inclusionProof, `${path}.inclusionProof`),
+  };
+}
+
+function inclusionProof(value: unknown, path: string): Uint8Array[] {
+  if (!Array.isArray(value)) throw new ShapeError(path, `expected an array of hashes, got ${describe(value)}`);
+  if (value.length > MAX_PROOF_LENGTH) throw new ShapeError(path, 'too many hashes for any tree');
+  return value.map((hash, i) => bytes(hash, 32, `${path}[${i}]`));
 }
 
 /** One element of `items`. */

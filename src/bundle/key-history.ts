@@ -65,6 +65,11 @@ export class KeyHistory {
     return signerIn(this.asOf, index, event, acceptedAtMs);
   }
 
+  /** A party as the whole bundled registry leaves it. */
+  party(gln: string): PartyRecord | undefined {
+    return this.latest.party(gln);
+  }
+
   /** The role a party had as of the last `signerAt` (for judging the parties an event names). */
   partyAsOf(gln: string): PartyRecord | undefined {
     return this.asOf.party(gln);

@@ -33,15 +33,25 @@ import {
   describe,
   EntryShape,
   readEntry,
+  isWithheld,
   readItem,
   readScope,
   readSummary,
+  readWithheld,
   record,
   ShapeError,
   string,
+  WithheldShape,
 } from './bundle-shape';
 import { BundleJsonSplitter, BundleSink, BundleSyntaxError } from './bundle-stream';
-import { CustodyModel, ITEM_EVENT_TYPES, PRODUCT_EVENT_TYPES, ProductEvent, STATELESS_RULES } from './custody-model';
+import {
+  CustodyIssue,
+  CustodyModel,
+  ITEM_EVENT_TYPES,
+  PRODUCT_EVENT_TYPES,
+  ProductEvent,
+  STATELESS_RULES,
+} from './custody-model';
 import { KeyHistory, Signer } from './key-history';
 
 export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
@@ -176,6 +186,16 @@ export class BundleVerifier implements BundleSink {
   private readonly extraLimits: string[] = [];
   /** Log index of each (actor, event id): an event is logged once. */
   private readonly eventIds = new Map<string, number>();
+  private generatedBy: string | null = null;
+  /** Scope events whose bodies the bundle withholds (docs/PROTOCOL.md §9), by log index: their claimed type. */
+  private readonly withheld = new Map<number, string>();
+  private readonly withheldTypes = new Set<string>();
+  /** Custody findings after a withheld event: judged once the items' histories say which units it may have moved. */
+  private readonly deferred: { index: number; issue: CustodyIssue }[] = [];
+  /** Units whose histories list a withheld event: the first such index. */
+  private readonly firstWithheld = new Map<string, number>();
+  /** Units whose commissioning, and GTINs whose registration, may be among the withheld events. */
+  private readonly unseenOrigin = { units: 0, products: 0, containers: 0 };
 
   constructor(trustedLogKey: string, options: VerifyBundleOptions = {}) {
     this.failures = new FailureLog(options.maxFailures ?? DEFAULT_MAX_FAILURES);
@@ -225,6 +245,7 @@ export class BundleVerifier implements BundleSink {
         case 'generatedBy':
           if (!GLN.test(string(value, 'generatedBy')))
             throw new ShapeError('generatedBy', 'expected a GLN (13 digits)');
+          this.generatedBy = value as string;
           return;
         case 'log':
           this.readLog(value);
@@ -283,6 +304,7 @@ export class BundleVerifier implements BundleSink {
     for (const name of BUNDLE_MEMBERS) if (!this.seen.has(name)) this.fail('structure', `${name}: missing`);
     this.settleCheckpoint();
     this.eventsAboutNoItem();
+    this.judgeWithheld();
     this.acceptanceOrder();
     this.wholeLot();
     if (this.summary) {
@@ -390,6 +412,11 @@ export class BundleVerifier implements BundleSink {
 
   private entry(list: 'registry' | 'events', position: number, value: unknown): void {
     const path = `${list}[${position}]`;
+    if (isWithheld(value)) {
+      if (list === 'registry') this.fail('structure', `${path}: registry events are never withheld`);
+      else this.withheldEntry(path, value);
+      return;
+    }
     let entry: EntryShape;
     try {
       entry = readEntry(value, path);
@@ -398,15 +425,7 @@ export class BundleVerifier implements BundleSink {
       return;
     }
     const { index, event, acceptedAtMs, signature } = entry;
-    if (index <= this.lastIndex[list]) {
-      this.fail(
-        'structure',
-        `${path}.index: ${list} must be in log order without repeats, but index ${index} follows ${this.lastIndex[list]}`,
-        { index },
-      );
-    }
-    this.lastIndex[list] = Math.max(this.lastIndex[list], index);
-    this.acceptedAt.set(index, acceptedAtMs);
+    this.place(list, path, index, acceptedAtMs);
     const id = `${event.actor}\u0000${event.id}`;
     const first = this.eventIds.get(id);
     if (first === undefined) this.eventIds.set(id, index);
@@ -433,6 +452,40 @@ export class BundleVerifier implements BundleSink {
     } else {
       this.scopeEntry(path, entry, message, leaf);
     }
+  }
+
+  /** Each list is in log order without repeats; acceptance times are compared across both at the end. */
+  private place(list: 'registry' | 'events', path: string, index: number, acceptedAtMs: number): void {
+    if (index <= this.lastIndex[list]) {
+      this.fail(
+        'structure',
+        `${path}.index: ${list} must be in log order without repeats, but index ${index} follows ${this.lastIndex[list]}`,
+        { index },
+      );
+    }
+    this.lastIndex[list] = Math.max(this.lastIndex[list], index);
+    this.acceptedAt.set(index, acceptedAtMs);
+  }
+
+  /**
+   * A withheld scope event: its leaf, rebuilt from what the log publishes of it (acceptance time, event hash,
+   * signature), must be in the checkpoint's tree at its index. Nothing else about it can be checked.
+   */
+  private withheldEntry(path: string, value: unknown): void {
+    let entry: WithheldShape;
+    try {
+      entry = readWithheld(value, path);
+    } catch (error) {
+      this.shapeFailure(error);
+      return;
+    }
+    const { index, acceptedAtMs, eventHash, signature } = entry;
+    this.place('events', path, index, acceptedAtMs);
+    const leaf = leafHash(encodeLeaf({ acceptedAtMs, eventHash, signature }));
+    this.checkInclusion('events', path, index, leaf, entry.proof);
+    if (this.events.has(index)) return;
+    this.withheld.set(index, entry.type);
+    this.withheldTypes.add(entry.type);
   }
 
   private checkInclusion(list: string, path: string, index: number, leaf: Hash, proof: Hash[]): void {
@@ -482,7 +535,7 @@ export class BundleVerifier implements BundleSink {
 
   private scopeEntry(path: string, entry: EntryShape, message: Uint8Array, leaf: Hash): void {
     const { index, event, acceptedAtMs } = entry;
-    if (this.events.has(index)) return; // repeated index: already reported
+    if (this.events.has(index) || this.withheld.has(index)) return; // repeated index: already reported
     this.events.set(index, { type: event.type, actor: event.actor });
     const signer = this.signer(path, entry, () => this.keys.signerAt(index, event, acceptedAtMs));
     if (signer) this.checkSignature(path, entry, message, signer);
@@ -506,9 +559,15 @@ export class BundleVerifier implements BundleSink {
       return;
     }
     for (const issue of issues) {
-      if (this.windowed && !STATELESS_RULES.has(issue.rule)) continue;
-      this.fail('custody', `log index ${index}: ${issue.message}`, { index, item: issue.items[0] });
+      if (STATELESS_RULES.has(issue.rule)) this.custodyIssue(index, issue);
+      else if (this.windowed) continue;
+      else if (this.withheld.size > 0) this.deferred.push({ index, issue });
+      else this.custodyIssue(index, issue);
     }
+  }
+
+  private custodyIssue(index: number, issue: CustodyIssue): void {
+    this.fail('custody', `log index ${index}: ${issue.message}`, { index, item: issue.items[0] });
   }
 
   /** A time-window scope carries the events whose time lies in [from, to) (compared to the millisecond: no false alarm). */
@@ -581,12 +640,16 @@ export class BundleVerifier implements BundleSink {
       return;
     }
     this.itemGtins.add(gtin);
+    const withheld = history.find((index) => this.withheld.has(index));
+    if (withheld !== undefined) this.firstWithheld.set(code, withheld);
     const unit = this.custody.unit(code);
     if (unit) this.itemLots.add(`${unit.gtin}\u0000${unit.lot}`);
     this.checkInScope(code, gtin, unit?.lot);
     if (!this.windowed && !this.productChecked.has(gtin)) {
       this.productChecked.add(gtin);
-      if (this.custody.manufacturerOf(gtin) === undefined) {
+      if (this.custody.manufacturerOf(gtin) === undefined && this.withheldTypes.has('product.register')) {
+        this.unseenOrigin.products++;
+      } else if (this.custody.manufacturerOf(gtin) === undefined) {
         this.fail(
           'custody',
           `${code}: the bundle does not hold the registration of its product (GTIN ${gtin}), so it does not show who may commission it`,
@@ -597,6 +660,7 @@ export class BundleVerifier implements BundleSink {
     if (this.windowed) {
       for (const index of history) {
         if (this.events.has(index)) this.aboutItems.add(index);
+        else if (this.withheld.has(index)) continue;
         else
           this.groupedCustody(
             code,
@@ -610,7 +674,10 @@ export class BundleVerifier implements BundleSink {
 
     // Events acting on it while the bundle had not commissioned it (all of them when it never does).
     const early = this.custody.actedOnUncommissioned(code) ?? [];
-    if (!unit && early.length === 0) {
+    if (!unit && (this.firstWithheld.get(code) ?? Infinity) < (early[0] ?? Infinity)) {
+      // Its first event is withheld: that may be its commissioning, which the bundle then cannot show.
+      this.unseenOrigin.units++;
+    } else if (!unit && early.length === 0) {
       this.groupedCustody(
         code,
         -1,
@@ -662,6 +729,14 @@ export class BundleVerifier implements BundleSink {
         k++;
       } else if (listed < acting) {
         i++;
+        if (this.withheld.has(listed)) continue; // its body is withheld: whether it acts on them is not known
+        if (this.events.has(listed) && (this.firstWithheld.get(code) ?? Infinity) < listed) {
+          // A withheld event before it may have packed the items into what it moves (e.g. a case packed by the
+          // manufacturer, then shipped by a distributor): whether it acts on them cannot be judged.
+          this.aboutItems.add(listed);
+          this.unseenOrigin.containers++;
+          continue;
+        }
         if (!this.events.has(listed)) {
           this.groupedCustody(
             code,
@@ -716,6 +791,56 @@ export class BundleVerifier implements BundleSink {
         { index },
       );
     }
+  }
+
+  /**
+   * Withheld events (docs/PROTOCOL.md §9). A bundle made for a regulator withholds nothing: a regulator may read every
+   * event. A party's bundle may withhold events that do not name it; then a unit's chain of custody is judged only up
+   * to the first withheld event its history lists (that event may have moved it), and the report says so. A finding
+   * about a later event counts only for units whose histories list no withheld event before it.
+   */
+  private judgeWithheld(): void {
+    if (this.withheld.size === 0) return;
+    const indexes = [...this.withheld.keys()];
+    const listed = `log index ${indexes.slice(0, 5).join(', ')}${indexes.length > 5 ? ', …' : ''}`;
+    const party = this.generatedBy === null ? undefined : this.keys.party(this.generatedBy);
+    if (!party) {
+      this.fail(
+        'structure',
+        `the bundle withholds ${indexes.length} events (${listed}) but its registry does not register generatedBy ${this.generatedBy ?? '(missing)'}, so whether it may withhold them cannot be judged`,
+      );
+    } else if (party.role === 'regulator' || party.role === 'operator') {
+      this.fail(
+        'structure',
+        `the bundle was made for ${party.gln}, a ${party.role}, who may read every event, yet it withholds ${indexes.length} (${listed})`,
+      );
+    }
+    let unjudged = 0;
+    for (const { index, issue } of this.deferred) {
+      const units = issue.items.filter((code) => this.itemCodes.has(code));
+      const excused =
+        units.length === 0 ? indexes[0] < index : units.some((code) => (this.firstWithheld.get(code) ?? index) < index);
+      if (excused) unjudged++;
+      else this.custodyIssue(index, issue);
+    }
+    this.extraLimits.push(
+      `${indexes.length} events are withheld from ${this.generatedBy} (${listed}): they do not name it, so the bundle ` +
+        'carries only their type, acceptance time, event hash and signature. Their place in the log is proven by ' +
+        'their inclusion proofs; their content, type and signature are not checked, nor whether they name ' +
+        `${this.generatedBy}. The chain of custody of the ${this.firstWithheld.size} units whose histories list one is ` +
+        `judged only up to it` +
+        (unjudged > 0 ? `; ${unjudged} findings about later events were not judged` : '') +
+        (this.unseenOrigin.units > 0
+          ? `; ${this.unseenOrigin.units} units are not commissioned in the bundle, their first event being withheld`
+          : '') +
+        (this.unseenOrigin.containers > 0
+          ? `; ${this.unseenOrigin.containers} times a history lists an event after a withheld one that, as far as ` +
+            'the bundle shows, does not act on the unit (it may move a container the withheld event packed it in)'
+          : '') +
+        (this.unseenOrigin.products > 0
+          ? `; the registration of ${this.unseenOrigin.products} products is withheld, so who may commission them is not judged`
+          : ''),
+    );
   }
 
   /**

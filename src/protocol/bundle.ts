@@ -31,7 +31,28 @@ export interface BundledEvent {
   inclusionProof: string[];
 }
 
-export interface EvidenceBundle {
+/**
+ * A scope event whose body is withheld from the party the bundle was made for, because it does not name that party
+ * (docs/PROTOCOL.md §1, §9): its type, and the parts of its leaf (acceptance time, event hash, signature), enough to
+ * prove its place in the log, not its content.
+ */
+export interface WithheldEvent {
+  index: number;
+  acceptedAt: string;
+  withheld: true;
+  /** As the server states it: the leaf does not bind it. */
+  type: string;
+  /** SHA-256 of the event's signed bytes (standard base64). */
+  eventHash: string;
+  signature: string;
+  inclusionProof: string[];
+}
+
+/** An element of a bundle's `events`. */
+export type BundleEntry = BundledEvent | WithheldEvent;
+
+/** A bundle; `EvidenceBundle` alone is one that withholds nothing (a regulator's), `EvidenceBundle<BundleEntry>` any. */
+export interface EvidenceBundle<E extends BundleEntry = BundledEvent> {
   format: typeof BUNDLE_FORMAT;
   scope: ReportScope;
   generatedAt: string;
@@ -46,8 +67,8 @@ export interface EvidenceBundle {
   checkpoint: string;
   /** Registry events (party.register, key.add, key.revoke) of every signer and of the operator, in log order. */
   registry: BundledEvent[];
-  /** The events in scope, in log order. */
-  events: BundledEvent[];
+  /** The events in scope, in log order; for a party (not a regulator), those that do not name it withheld. */
+  events: E[];
   /** The units in scope with the log indexes of their events (their histories), as the server's read model has them. */
   items: { code: string; history: number[] }[];
   summary: { events: number; items: number; registryEvents: number };

@@ -11,8 +11,8 @@ export interface ReportContext {
   generatedAt: Date;
   log: { origin: string; verifierKey: string };
   checkpoint: SnapshotCheckpoint & { fingerprint: string };
-  /** Units and events in scope (inside the checkpoint), and newer events left out. */
-  counts: { items: number; events: number; excluded: number };
+  /** Units and events in scope (inside the checkpoint), newer events left out, and events withheld from the viewer. */
+  counts: { items: number; events: number; excluded: number; withheld: number };
   /** Every unit's history is in the report up to the checkpoint (unit scopes); false for time windows. */
   completeHistories: boolean;
 }

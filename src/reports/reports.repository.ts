@@ -24,13 +24,25 @@ export interface EventCount {
   excluded: number;
 }
 
-/** A logged event as the bundle and EPCIS writers stream it: `event_json` is its RFC 8785 text, as signed. */
-export type EventRow = [idx: number, acceptedAt: string, eventJson: string, signature: Buffer];
+/**
+ * A logged event as the bundle and EPCIS writers stream it: `event_json` is its RFC 8785 text, as signed, or null when
+ * it is withheld from the viewer (see ReportSnapshot.withholdFrom); the event hash and type are what is left of it.
+ */
+export type EventRow = [
+  idx: number,
+  acceptedAt: string,
+  eventJson: string | null,
+  signature: Buffer,
+  eventHash: Buffer,
+  eventType: string,
+];
 
 /** Per-event facts the CSV, PDF and EPCIS writers need, from the log and the read model (rpt_event_info). */
 export interface EventInfo {
   idx: number;
   units: number;
+  /** The event does not name the viewer: only its type, index and acceptance time are filled in. */
+  withheld: boolean;
   event_type: string;
   actor: string;
   actor_name: string | null;
@@ -96,7 +108,8 @@ export interface ScopeProduct {
 export interface ScopeStatusLine {
   status: string;
   hold: string | null;
-  custodian: string;
+  /** Null: another party than the viewer. */
+  custodian: string | null;
   custodian_name: string | null;
   units: number;
 }
@@ -557,23 +570,43 @@ export class ReportSnapshot {
     );
   }
 
-  async count(table: 'rpt_item' | 'rpt_event' | 'rpt_alert'): Promise<number> {
+  async count(table: 'rpt_item' | 'rpt_event' | 'rpt_alert' | 'rpt_withheld'): Promise<number> {
     const [row] = await this.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${table}`);
     return row.n;
   }
 
   /** Temporary tables get no statistics from autovacuum: without them the planner guesses badly. */
-  private async analyze(table: 'rpt_item' | 'rpt_event' | 'rpt_alert'): Promise<void> {
+  private async analyze(table: 'rpt_item' | 'rpt_event' | 'rpt_alert' | 'rpt_withheld'): Promise<void> {
     await this.client.query(`ANALYZE ${table}`);
+  }
+
+  /**
+   * Marks the events in scope whose bodies the viewer may not read (docs/PROTOCOL.md §1, §9): for a party, those
+   * that do not name it. "The parties an event names" is log_entry_party, written at intake from each type's
+   * namedParties, the one definition GET /v1/log/entries reads too (LogRepository.entryParties); regulators read
+   * every event. Every format then carries only the type, index and leaf of a withheld event. Returns how many.
+   */
+  async withholdFrom(viewer: Viewer): Promise<number> {
+    await this.client.query(
+      `CREATE TEMP TABLE rpt_withheld ON COMMIT DROP AS
+       SELECT r.idx FROM rpt_event r
+        WHERE NOT $2 AND NOT EXISTS (SELECT 1 FROM log_entry_party p WHERE p.idx = r.idx AND p.gln = $1)`,
+      [viewer.gln, viewer.everyone],
+    );
+    await this.client.query('ALTER TABLE rpt_withheld ADD PRIMARY KEY (idx)');
+    await this.analyze('rpt_withheld');
+    return this.count('rpt_withheld');
   }
 
   // ---- streams ----
 
-  /** The events in scope, in log order. */
+  /** The events in scope, in log order; withheld ones without their text. Needs withholdFrom. */
   events(batch: BatchSize<EventRow>): AsyncGenerator<EventRow[]> {
     return this.stream<EventRow>(
-      `SELECT e.idx, ${iso('e.accepted_at')}, e.event_json, e.signature
-         FROM rpt_event r JOIN log_entry e ON e.idx = r.idx ORDER BY r.idx`,
+      `SELECT e.idx, ${iso('e.accepted_at')}, CASE WHEN w.idx IS NULL THEN e.event_json END, e.signature,
+              e.event_hash, e.event_type
+         FROM rpt_event r JOIN log_entry e ON e.idx = r.idx LEFT JOIN rpt_withheld w ON w.idx = r.idx
+        ORDER BY r.idx`,
       [],
       batch,
     );
@@ -581,21 +614,24 @@ export class ReportSnapshot {
 
   /**
    * The registry events (party.register, key.add, key.revoke) inside the checkpoint about every party the events
-   * in scope name (signers included) and about the operator, who signs them all: in log order.
+   * carried in full name (signers included), about the viewer (whose role says what it may read) and about the
+   * operator, who signs them all: in log order. Registry facts are public (GET /v1/parties); those about parties only
+   * withheld events name are left out, since they would tell who those events name. Needs withholdFrom.
    */
-  registry(treeSize: number, batch: BatchSize<EventRow>): AsyncGenerator<EventRow[]> {
+  registry(treeSize: number, viewer: string, batch: BatchSize<EventRow>): AsyncGenerator<EventRow[]> {
     return this.stream<EventRow>(
       `WITH named AS (
          SELECT DISTINCT p.gln::text AS gln FROM log_entry_party p JOIN rpt_event r ON r.idx = p.idx
+          WHERE NOT EXISTS (SELECT 1 FROM rpt_withheld w WHERE w.idx = r.idx)
          UNION
-         SELECT gln::text FROM party WHERE role = 'operator'
+         SELECT gln::text FROM party WHERE role = 'operator' OR gln = $3
        )
-       SELECT e.idx, ${iso('e.accepted_at')}, e.event_json, e.signature
+       SELECT e.idx, ${iso('e.accepted_at')}, e.event_json, e.signature, e.event_hash, e.event_type
          FROM log_entry e
         WHERE e.event_type = ANY($1::text[]) AND e.idx < $2
           AND (e.event_json::jsonb #>> '{body,gln}') IN (SELECT gln FROM named)
         ORDER BY e.idx`,
-      [[...REGISTRY_EVENT_TYPES], treeSize],
+      [[...REGISTRY_EVENT_TYPES], treeSize, viewer],
       batch,
     );
   }
@@ -616,12 +652,16 @@ export class ReportSnapshot {
     );
   }
 
-  /** Fills rpt_event_info: per event in scope, what the CSV, PDF and EPCIS writers show. */
+  /**
+   * Fills rpt_event_info: per event in scope, what the CSV, PDF and EPCIS writers show; of a withheld event (see
+   * withholdFrom) only its type, index and acceptance time. Needs withholdFrom.
+   */
   async describeEvents(): Promise<void> {
     await this.client.query(
       `CREATE TEMP TABLE rpt_event_info ON COMMIT DROP AS
-       SELECT r.idx, r.units, e.event_type, e.actor::text AS actor, ap.name AS actor_name,
-              ${iso('e.event_time')} AS event_time, ${iso('e.accepted_at')} AS accepted_at,
+       SELECT r.idx, r.units, w.withheld, e.event_type, CASE WHEN NOT w.withheld THEN e.actor::text END AS actor,
+              ap.name AS actor_name, CASE WHEN NOT w.withheld THEN ${iso('e.event_time')} END AS event_time,
+              ${iso('e.accepted_at')} AS accepted_at,
               s.shipment_id, s.reason AS shipment_reason,
               s.shipper::text AS seller_gln, sp.name AS seller_name, ${postal('sp.address')} AS seller_address,
               s.recipient::text AS buyer_gln, rp.name AS buyer_name, ${postal('rp.address')} AS buyer_address,
@@ -631,14 +671,16 @@ export class ReportSnapshot {
               coalesce(b.body->>'reason', b.body #>> '{report,classification}', b.body->>'parent') AS note
          FROM rpt_event r
          JOIN log_entry e ON e.idx = r.idx
+         CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM rpt_withheld x WHERE x.idx = r.idx) AS withheld) w
          LEFT JOIN LATERAL (
-           SELECT CASE WHEN e.event_type = ANY($1::text[]) THEN e.event_json::jsonb -> 'body' END AS body
+           SELECT CASE WHEN e.event_type = ANY($1::text[]) AND NOT w.withheld THEN e.event_json::jsonb -> 'body' END
+                  AS body
          ) b ON true
-         LEFT JOIN shipment s ON s.id = CASE e.event_type
+         LEFT JOIN shipment s ON NOT w.withheld AND s.id = CASE e.event_type
                                           WHEN 'ship' THEN e.actor::text || ':' || (b.body->>'shipmentId')
                                           WHEN 'receive' THEN (b.body->>'shipper') || ':' || (b.body->>'shipmentId')
                                         END
-         LEFT JOIN party ap ON ap.gln = e.actor
+         LEFT JOIN party ap ON ap.gln = e.actor AND NOT w.withheld
          LEFT JOIN party sp ON sp.gln = s.shipper
          LEFT JOIN party rp ON rp.gln = s.recipient`,
       [QUOTED_TYPES],
@@ -691,10 +733,11 @@ export class ReportSnapshot {
     return (await this.query<{ prefix: string }>('SELECT prefix FROM company_prefix')).map((r) => r.prefix);
   }
 
-  /** The transfers (ship events) in scope, oldest first, at most `limit`, with how many there are in all. */
+  /** The transfers (ship events) in scope that the viewer may read, oldest first, at most `limit`, with how many there are in all. */
   async transfers(limit: number): Promise<{ rows: EventInfo[]; total: number }> {
     const rows = await this.query<EventInfo & { total: number }>(
-      `SELECT *, count(*) OVER ()::bigint AS total FROM rpt_event_info WHERE event_type = 'ship' ORDER BY idx LIMIT $1`,
+      `SELECT *, count(*) OVER ()::bigint AS total FROM rpt_event_info WHERE event_type = 'ship' AND NOT withheld
+        ORDER BY idx LIMIT $1`,
       [limit],
     );
     return { rows, total: rows[0]?.total ?? 0 };
@@ -729,14 +772,22 @@ export class ReportSnapshot {
     );
   }
 
-  /** Where the units in scope are now (in this snapshot): by status, hold and custodian. */
-  async status(limit: number): Promise<ScopeStatusLine[]> {
+  /**
+   * Where the units in scope are now (in this snapshot): by status, hold and custodian. A party sees itself named as
+   * a custodian, never another party (who holds a unit now is what the events withheld from it would tell).
+   */
+  async status(limit: number, viewer: Viewer): Promise<ScopeStatusLine[]> {
     return this.query<ScopeStatusLine>(
-      `SELECT i.status, i.hold, i.custodian::text AS custodian, cp.name AS custodian_name, count(*)::int AS units
-         FROM rpt_item r JOIN item i ON i.code = r.code LEFT JOIN party cp ON cp.gln = i.custodian
-        GROUP BY i.status, i.hold, i.custodian, cp.name
-        ORDER BY units DESC, i.custodian LIMIT $1`,
-      [limit],
+      `WITH lines AS (
+         SELECT i.status, i.hold,
+                CASE WHEN $2::text IS NULL OR i.custodian = $2 THEN i.custodian::text END AS custodian
+           FROM rpt_item r JOIN item i ON i.code = r.code
+       )
+       SELECT l.status, l.hold, l.custodian, cp.name AS custodian_name, count(*)::int AS units
+         FROM lines l LEFT JOIN party cp ON cp.gln = l.custodian
+        GROUP BY l.status, l.hold, l.custodian, cp.name
+        ORDER BY units DESC, l.custodian LIMIT $1`,
+      [limit, viewer.everyone ? null : viewer.gln],
     );
   }
 

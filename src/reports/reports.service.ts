@@ -35,7 +35,8 @@ interface Selection extends EventCount {
  *
  * Access: a regulator may export any scope. Any other party sees only its own history: the events it is named in,
  * and for a serial or a lot the whole history of the units it holds or held; asking for another party's history,
- * or for a serial or lot it never held, is refused (403).
+ * or for a serial or lot it never held, is refused (403). Of the events in its report, those that do not name it
+ * are withheld in every format: only their type, index and leaf (docs/PROTOCOL.md §9).
  */
 @Injectable()
 export class ReportsService {
@@ -133,7 +134,12 @@ export class ReportsService {
       generatedAt: new Date(),
       log: { origin: this.checkpoints.origin, verifierKey: this.checkpoints.verifierKey },
       checkpoint: { ...checkpoint, fingerprint: checkpointFingerprint(checkpoint.note) },
-      counts: { items: selection.items, events: selection.events, excluded: selection.excluded },
+      counts: {
+        items: selection.items,
+        events: selection.events,
+        excluded: selection.excluded,
+        withheld: await snapshot.withholdFrom(viewer),
+      },
       completeHistories: selection.complete,
     };
   }
@@ -247,5 +253,6 @@ function startResponse(response: Response, context: ReportContext, format: Repor
   response.setHeader('RxLedger-Events', String(context.counts.events));
   response.setHeader('RxLedger-Items', String(context.counts.items));
   response.setHeader('RxLedger-Events-Excluded', String(context.counts.excluded));
+  response.setHeader('RxLedger-Events-Withheld', String(context.counts.withheld));
   response.flushHeaders();
 }

@@ -12,7 +12,7 @@ const ITEM_BATCH = 1000;
 export function eventBatches(targetBytes = EVENT_BATCH_BYTES, min = 8, max = 2000): BatchSize<EventRow> {
   return (previous) => {
     if (!previous || previous.length === 0) return 64;
-    const bytes = previous.reduce((sum, row) => sum + row[2].length, 0);
+    const bytes = previous.reduce((sum, row) => sum + (row[2]?.length ?? 0) + 300, 0);
     const perRow = Math.max(1, bytes / previous.length);
     return Math.max(min, Math.min(max, Math.floor(targetBytes / perRow)));
   };
@@ -21,7 +21,8 @@ export function eventBatches(targetBytes = EVENT_BATCH_BYTES, min = 8, max = 200
 /**
  * Writes the evidence bundle (src/protocol/bundle.ts) in its key order: the checkpoint before the long lists, then
  * the registry events, the events (each with its inclusion proof against that checkpoint) and the units with their
- * histories, and the counts last. Event text is copied as logged (its RFC 8785 form), never re-serialised.
+ * histories, and the counts last. Event text is copied as logged (its RFC 8785 form), never re-serialised. An event
+ * that does not name the viewer is withheld: the bundle carries its type and what its leaf is made of.
  */
 export async function writeBundle(
   snapshot: ReportSnapshot,
@@ -38,7 +39,12 @@ export async function writeBundle(
     `"log":${JSON.stringify({ origin: context.log.origin, verifierKey: context.log.verifierKey })},` +
     `"checkpoint":${JSON.stringify(context.checkpoint.note)},\n"registry":[`;
   await sink.write(head);
-  const registryEvents = await writeEvents(snapshot.registry(size, eventBatches()), size, tree, sink);
+  const registryEvents = await writeEvents(
+    snapshot.registry(size, context.viewer.gln, eventBatches()),
+    size,
+    tree,
+    sink,
+  );
   await sink.write('\n],\n"events":[');
   const events = await writeEvents(snapshot.events(eventBatches()), size, tree, sink);
   await sink.write('\n],\n"items":[');
@@ -66,10 +72,15 @@ async function writeEvents(
     const proofs: Uint8Array[][] = [];
     for (const [idx] of rows) proofs.push(await tree.inclusionProof(idx, treeSize));
     for (let i = 0; i < rows.length; i++) {
-      const [idx, acceptedAt, eventJson, signature] = rows[i];
+      const [idx, acceptedAt, eventJson, signature, eventHash, eventType] = rows[i];
       const proof = proofs[i].map((hash) => `"${base64(hash)}"`).join(',');
+      // A withheld event (docs/PROTOCOL.md §9): its leaf's parts instead of the event, and its type.
+      const content =
+        eventJson === null
+          ? `"withheld":true,"type":${JSON.stringify(eventType)},"eventHash":"${eventHash.toString('base64')}"`
+          : `"event":${eventJson}`;
       await sink.write(
-        `${written++ === 0 ? '\n' : ',\n'}{"index":${idx},"acceptedAt":"${acceptedAt}","event":${eventJson},` +
+        `${written++ === 0 ? '\n' : ',\n'}{"index":${idx},"acceptedAt":"${acceptedAt}",${content},` +
           `"signature":"${signature.toString('base64')}","inclusionProof":[${proof}]}`,
       );
     }

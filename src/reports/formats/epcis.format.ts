@@ -11,7 +11,8 @@ import { eventBatches } from './bundle.format';
  * EPC URNs wherever the GS1 company prefix is known to the log (every prefix granted by `prefix.grant`).
  *
  * Events with no EPCIS counterpart (registry and product events, recalls, holds) are left out here; the bundle, the
- * CSV and the PDF carry them.
+ * CSV and the PDF carry them. So are events withheld from the viewer (they do not name it): an EPCIS event without
+ * its what, where and why would say nothing true; the `RxLedger-Events-Withheld` header counts them.
  */
 export async function writeEpcis(
   snapshot: ReportSnapshot,
@@ -27,6 +28,10 @@ export async function writeEpcis(
   let skipped = 0;
   for await (const rows of snapshot.events(eventBatches())) {
     for (const [index, acceptedAt, eventJson] of rows) {
+      if (eventJson === null) {
+        skipped++;
+        continue;
+      }
       const event = JSON.parse(eventJson) as LedgerEvent<unknown>;
       const result = toEpcisEvents({ index, acceptedAt, event }, options);
       if ('skipped' in result) {

@@ -68,7 +68,7 @@ export async function writePdf(snapshot: ReportSnapshot, context: ReportContext,
   const { scope, checkpoint, counts } = context;
   if (scope.kind !== 'alerts') await snapshot.selectAlertsTouchingUnits(context.viewer, checkpoint.size);
   const products = await snapshot.products(50);
-  const status = await snapshot.status(40);
+  const status = await snapshot.status(40, context.viewer);
   const alerts = await snapshot.alerts(MAX_ALERTS);
   const alertCount = await snapshot.count('rpt_alert');
   const verifications = await snapshot.suspiciousVerifications(
@@ -184,7 +184,7 @@ function productSection(layout: PdfLayout, products: ScopeProduct[], status: Sco
     table.row([
       line.status.replace('_', ' '),
       line.hold ?? '',
-      party(line.custodian_name, line.custodian),
+      line.custodian ? party(line.custodian_name, line.custodian) : 'another party',
       n(line.units),
     ]);
   }
@@ -410,6 +410,7 @@ function eventName(type: string): string {
 }
 
 function details(e: EventInfo, count: number): string {
+  if (e.withheld) return 'between other parties: withheld (it does not name you); logged and in the checkpoint';
   switch (e.event_type) {
     case 'ship':
       return `to ${party(e.buyer_name, e.buyer_gln)}, shipment ${e.shipment_id ?? '?'}${e.shipment_reason === 'return' ? ' (return)' : ''}`;
