@@ -77,12 +77,12 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
 
   /** True when this process found the stored tree disagreeing with its entries or a checkpoint and stopped integrating. */
   get isHalted(): boolean {
-    return this.halted;
+    return this.halted || this.tree.fault !== undefined;
   }
 
   /** What the tree check found, when halted. */
   get haltMessage(): string | undefined {
-    return this.haltReason;
+    return this.haltReason ?? this.tree.fault;
   }
 
   /** True while this process holds the integrator lock. */
@@ -133,7 +133,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
    * Returns the checkpoint, or undefined when there was nothing new.
    */
   async integrate(): Promise<PublishedCheckpoint | undefined> {
-    if (this.halted) return undefined;
+    if (this.isHalted) return undefined;
     const frontier = this.frontier ?? (await this.loadFrontier());
     if (!frontier) return undefined;
     const committed = await this.log.committedSize();
@@ -151,6 +151,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     );
     this.frontier = working;
     this.verified = working;
+    this.tree.trustRoot(size, rootHash);
     this.lastPublish = Date.now();
     const published = { size, rootHash, note, createdAt };
     this.checkpoints.adopt(published);
@@ -187,6 +188,7 @@ export class IntegratorService implements OnApplicationBootstrap, OnApplicationS
     }
     this.verified = extended;
     this.frontier = extended;
+    if (size > 0) this.tree.trustRoot(size, extended.root());
     return extended;
   }
 

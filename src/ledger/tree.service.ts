@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { equalBytes } from '../bytes';
 import { MerkleFrontier } from '../merkle/frontier';
 import { Hash, HASH_SIZE, leafHash, nodeHash } from '../merkle/hash';
 import { NodeId } from '../merkle/node-id';
 import { planConsistency, planInclusion, ProofPlan } from '../merkle/proof';
 import { tileForNode, tileWidth, TILE_HEIGHT, TILE_WIDTH } from '../merkle/tiles';
+import { verifyInclusion } from '../merkle/verify';
 import { encodeLeaf } from '../protocol/leaf';
 import { LedgerError } from './ledger.errors';
 import { LogRepository } from './log.repository';
@@ -14,6 +15,9 @@ const TILE_CACHE_SIZE = 8192;
 
 /** Inclusion proofs kept (about 1 KiB each). */
 const PROOF_CACHE_SIZE = 20_000;
+
+/** Roots of checked trees remembered (the latest checkpoints this process verified or signed). */
+const TRUSTED_ROOTS = 64;
 
 /** Entries read per round trip while the tree is recomputed from them. */
 const VERIFY_CHUNK = 20_000;
@@ -87,6 +91,8 @@ class TileNodes {
 export class TreeService {
   private readonly tiles = new Map<string, TileNodes>();
   private readonly proofs = new Map<string, Hash[]>();
+  private readonly logger = new Logger(TreeService.name);
+  private readonly trustedRoots = new Map<number, Hash>();
   /** Set once the stored tree was found not to match its entries: from then on no tile or proof is served. */
   private faultFound?: string;
 
@@ -171,6 +177,44 @@ export class TreeService {
     }
   }
 
+  /**
+   * Remembers the root of a tree this process computed from the entries (the integrator's checked trees): inclusion
+   * proofs for that size are verified against it before they are served.
+   */
+  trustRoot(size: number, root: Hash): void {
+    this.trustedRoots.delete(size);
+    this.trustedRoots.set(size, root);
+    if (this.trustedRoots.size > TRUSTED_ROOTS) this.trustedRoots.delete(this.trustedRoots.keys().next().value!);
+  }
+
+  /**
+   * A proof built from stored tiles for a size whose root this process computed itself is verified, with the leaf
+   * recomputed from the entry, before it is served: a row changed while the server runs then stops the tree being
+   * served (and signed over) instead of handing out proofs that do not verify.
+   */
+  private async checkInclusion(index: number, treeSize: number, proof: Hash[]): Promise<void> {
+    const root = this.trustedRoots.get(treeSize);
+    if (!root) return;
+    const [entry] = await this.log.leafData(index, 1);
+    let leaf: Hash | undefined;
+    try {
+      leaf = leafHash(
+        encodeLeaf({
+          acceptedAtMs: entry.accepted_at.getTime(),
+          eventHash: entry.event_hash,
+          signature: entry.signature,
+        }),
+      );
+    } catch {
+      leaf = undefined;
+    }
+    if (leaf && verifyInclusion(leaf, index, treeSize, proof, root)) return;
+    const message = `the stored tree gives entry ${index} an inclusion proof that does not verify against the root of checkpoint ${treeSize}`;
+    this.logger.error(`${message}; tiles and proofs withheld, integration halted — run \`rxledger audit\``);
+    this.reportFault(message);
+    this.assertSound();
+  }
+
   private assertSound(): void {
     if (this.faultFound) {
       throw new LedgerError(
@@ -224,6 +268,7 @@ export class TreeService {
     let proof = this.proofs.get(key);
     if (!proof) {
       proof = await this.prove(planInclusion(index, treeSize), treeSize);
+      await this.checkInclusion(index, treeSize, proof);
       if (this.proofs.size >= PROOF_CACHE_SIZE) this.proofs.delete(this.proofs.keys().next().value!);
       this.proofs.set(key, proof);
     }

@@ -162,4 +162,35 @@ describe('the integrator checks the whole tree before it signs', () => {
       }
     },
   );
+
+  it('a leaf_hash changed while the server runs: the first proof over it is withheld, and signing stops', async () => {
+    const http = await restart();
+    const posted = await http
+      .post('/v1/events')
+      .set(...party.auth)
+      .send(party.event(testNoteType.type, { text: 'after restart' }));
+    expect(posted.status).toBe(201);
+    expect(await checkpointSize(restarted)).toBe(ENTRIES + 1);
+    await admin(async (c) => {
+      await c.query('ALTER TABLE log_entry DISABLE TRIGGER log_entry_append_only');
+      try {
+        await c.query('UPDATE log_entry SET leaf_hash = $1 WHERE idx = 100', [randomBytes(32)]);
+      } finally {
+        await c.query('ALTER TABLE log_entry ENABLE TRIGGER log_entry_append_only');
+      }
+    });
+    const proof = await http.get('/v1/log/proof/inclusion?index=101');
+    expect([proof.status, proof.body.error?.code]).toEqual([503, 'TREE_FAULT']);
+    expect((await http.get('/v1/log/proof/inclusion?index=5')).status).toBe(503);
+    const health = await http.get('/v1/health');
+    expect(health.status).toBe(503);
+    expect(health.body.problems.join('\n')).toMatch(/entry 101 an inclusion proof that does not verify/);
+    expect(errors.join('\n')).toMatch(/entry 101 an inclusion proof that does not verify/);
+    await http
+      .post('/v1/events')
+      .set(...party.auth)
+      .send(party.event(testNoteType.type, { text: 'after tamper' }));
+    expect(await restarted!.get(IntegratorService).integrate()).toBeUndefined();
+    expect(await storedCheckpointSize()).toBe(ENTRIES + 1);
+  });
 });

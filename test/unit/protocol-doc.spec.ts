@@ -473,6 +473,7 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       'TOO_MANY_AUTH_FAILURES',
       'FORBIDDEN',
       'INTERNAL',
+      'DATABASE_UNAVAILABLE',
     ]) {
       expect(rows.has(code)).toBe(true);
     }
