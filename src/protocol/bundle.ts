@@ -65,7 +65,10 @@ export interface EvidenceBundle<E extends BundleEntry = BundledEvent> {
   };
   /** The signed checkpoint (C2SP signed note) every proof in the bundle leads to. */
   checkpoint: string;
-  /** Registry events (party.register, key.add, key.revoke) of every signer and of the operator, in log order. */
+  /**
+   * Registry events (party.register, key.add, key.revoke) of every signer of an event carried in full, of the party
+   * the bundle was made for (its role says whether it may withhold anything) and of the operator, in log order.
+   */
   registry: BundledEvent[];
   /** The events in scope, in log order; for a party (not a regulator), those that do not name it withheld. */
   events: E[];
