@@ -250,6 +250,11 @@ describe('PostgreSQL away at start-up, and a failover under load', () => {
     expectUnavailable(await new HttpClient(server.baseUrl, env.OPERATOR_TOKEN).post('/v1/parties', registration()));
     await sleep(3000); // today's main exits 1 within 1.5–3.5 s (issue 15 §3)
     expect(server.running).toBe(true);
+    // It says why, and that it keeps trying.
+    const waiting = server.logLines('warn').map((line) => String(line.message));
+    expect(
+      waiting.filter((m) => /^the database at .* is not available \(.*\); retrying in /.test(m)).length,
+    ).toBeGreaterThan(1);
     await startPostgres();
     await until('the server to become ready', async () => {
       const res = await new HttpClient(server.baseUrl).get('/v1/health').catch((error: Error) => {
