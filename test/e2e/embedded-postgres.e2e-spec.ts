@@ -139,6 +139,23 @@ describe('the embedded PostgreSQL of a data folder', () => {
     }
   });
 
+  it('a PORT another program holds stops the server with one line naming PORT, before PostgreSQL starts', async () => {
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const dataDir = path.join(parent, 'port-taken');
+      const run = serverThatStops({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+      expect([run.status, run.stderr]).toEqual([
+        1,
+        `PORT=${port} on 127.0.0.1 is taken by another program: set PORT to a free port\n`,
+      ]);
+      expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   rootOnly(
     'as root, a data folder the postgres user cannot reach stops the server with one line saying what to do',
     async () => {

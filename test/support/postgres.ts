@@ -9,15 +9,24 @@ import { randomBytes } from 'node:crypto';
 export const SERVER_URL_ENV = 'RXLEDGER_TEST_PG';
 export const TEMPLATE_DB = 'rxledger_template';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nobody listens on now, for a test server to take a moment later. It is drawn below Linux's ephemeral range
+ * (32768-60999): ports the kernel hands out (any client connection's local port, any `listen(0)`, such as an
+ * embedded PostgreSQL choosing its port) could otherwise take it in between.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
