@@ -37,7 +37,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# A free port below Linux's ephemeral range (32768-60999): npm install's own connections take ephemeral local ports.
+free_port() {
+  node -e "
+    const net = require('net');
+    const tryPort = () => {
+      const port = 20000 + Math.floor(Math.random() * 12000);
+      const s = net.createServer().once('error', tryPort).listen(port, '127.0.0.1', () => { console.log(port); s.close(); });
+    };
+    tryPort();"
+}
 
 # quickstart <label> <clone folder> <log file> <command prefix...>: runs the README's commands in the clone.
 quickstart() {
