@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { freePort } from '../../src/database/free-port';
 import { migrate } from '../../src/database/migrate';
 
 export interface BenchDatabase {
@@ -12,19 +12,6 @@ export interface BenchDatabase {
   dataDir: string;
   /** Stops PostgreSQL and deletes the folder, unless `keep` was asked for. */
   stop(): Promise<void>;
-}
-
-/** A TCP port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

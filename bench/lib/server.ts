@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatSignerKey, NoteVerifier, parseSignerKey } from '../../src/checkpoint';
-import { freePort } from './postgres';
+import { freePort } from '../../src/database/free-port';
 import { note } from './report';
 
 /** The origin line of checkpoints signed by benchmark servers. */

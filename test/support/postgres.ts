@@ -1,34 +1,13 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
+export { freePort } from '../../src/database/free-port';
 
 /** Where the global setup leaves the test server's address for the workers. */
 export const SERVER_URL_ENV = 'RXLEDGER_TEST_PG';
 export const TEMPLATE_DB = 'rxledger_template';
-
-/**
- * A port nobody listens on now, for a test server to take a moment later. It is drawn below Linux's ephemeral range
- * (32768-60999): ports the kernel hands out (any client connection's local port, any `listen(0)`, such as an
- * embedded PostgreSQL choosing its port) could otherwise take it in between.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canListen(port)) return port;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 export function testDataDir(): string {
   const dir = path.join(os.tmpdir(), `rxledger-test-${process.pid}-${randomBytes(4).toString('hex')}`);
