@@ -6,6 +6,7 @@ import { Principal } from '../auth/principal';
 import { LargeBody } from '../auth/request-body';
 import { AppError, ValidationError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { DATABASE_UNAVAILABLE, DatabaseUnavailableError } from '../database/database-unavailable';
 import { EventBatchDto, SignedEventDto } from './dto/signed-event.dto';
 import { WaitQuery } from './dto/log-queries.dto';
 import { IntakeService } from './intake.service';
@@ -82,6 +83,10 @@ export class EventsController {
     }
     const results = await this.intake.submit(principal, events);
     const receipts = results.flatMap((r) => (r.accepted ? [r.receipt] : []));
+    // Nothing logged because the database is away: the request as a whole is a 503 with Retry-After, so a client
+    // that reads only the status sends the same batch again (refusals of the other events come back then).
+    const away = results.some((r) => !r.accepted && r.error.code === DATABASE_UNAVAILABLE);
+    if (receipts.length === 0 && away) throw new DatabaseUnavailableError('no event of the batch could be logged');
     const proven = wait ? await this.log.attachProofs(receipts, WAIT_MS) : receipts;
     // Pair receipts by position, not by index: the same event twice in a batch has one index but two receipts
     // (the first `duplicate: false`, the second `duplicate: true`).

@@ -119,20 +119,36 @@ function expectUnavailable(answer: HttpAnswer): void {
   }).toEqual({ status: 503, retryAfter: true, code: 'DATABASE_UNAVAILABLE' });
 }
 
-/** Ends every session of this database that waits for a lock (the server's, blocked behind `admin`'s lock). */
+/** The server's sessions of this database that wait for a lock (blocked behind `admin`'s lock). */
+async function lockWaiters(admin: Client): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+  );
+  return rows.map((row) => row.pid);
+}
+
+/** Ends every session of this database that waits for a lock, once at least one does. */
 async function terminateWaiting(admin: Client, pending?: Promise<HttpAnswer>): Promise<number> {
   let early: HttpAnswer | undefined;
   void pending?.then((answer) => (early = answer));
   const waiting = await until('a server session to wait for the lock', async () => {
     if (early) throw new Error(`answered before it waited: ${early.status} ${early.text.slice(0, 300)}`);
-    const { rows } = await admin.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
-    );
-    return rows.length > 0 ? rows : undefined;
+    const pids = await lockWaiters(admin);
+    return pids.length > 0 ? pids : undefined;
   });
-  for (const { pid } of waiting) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  for (const pid of waiting) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
   return waiting.length;
+}
+
+/** Ends every session that comes to wait for a lock until `pending` is answered, and returns the answer. */
+async function terminateUntilAnswered(admin: Client, pending: Promise<HttpAnswer>): Promise<HttpAnswer> {
+  let answer: HttpAnswer | undefined;
+  void pending.then((settled) => (answer = settled));
+  return until('the answer', async () => {
+    for (const pid of await lockWaiters(admin)) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    return answer;
+  });
 }
 
 describe('a session ended by PostgreSQL mid-request', () => {
@@ -176,6 +192,23 @@ describe('a session ended by PostgreSQL mid-request', () => {
     await admin.query('ROLLBACK');
     const retried = await ops().post('/v1/parties', party);
     expect([retried.status, retried.text]).toEqual([201, retried.text]);
+  });
+
+  it('mid-batch: a batch of which nothing could be logged is a 503 with Retry-After as a whole; the retry logs it', async () => {
+    const seed = Buffer.from(env.OPERATOR_PRIVATE_KEY, 'base64');
+    const operator = new TestParty(OPERATOR_GLN, 'operator', new Uint8Array(seed), env.OPERATOR_TOKEN);
+    const events = [registration(), registration()].map((body) =>
+      fastEvent(operator, 'party.register', body, { id: `register:${body.gln}` }),
+    );
+    await admin.query('BEGIN');
+    await admin.query('SELECT * FROM log_sequencer FOR UPDATE');
+    const answer = ops().post('/v1/events/batch', { events });
+    expect(await terminateWaiting(admin, answer)).toBeGreaterThan(0);
+    // The batch may be logged in more than one transaction: each that comes to wait for the lock is ended too.
+    expectUnavailable(await terminateUntilAnswered(admin, answer));
+    await admin.query('ROLLBACK');
+    const retried = await ops().post('/v1/events/batch', { events });
+    expect([retried.status, retried.body.accepted]).toEqual([201, 2]);
   });
 
   it('mid-snapshot (a report waits to read the checkpoint): 503, the process lives, the export then works', async () => {
