@@ -9,19 +9,25 @@ die() {
   exit 1
 }
 
-# PostgreSQL refuses to run as root: as root, the nodes (Patroni and its PostgreSQL) run as the `postgres` user.
-if [ "$(id -u)" = 0 ]; then
-  PG_USER=postgres
-  as_pg() { runuser -u postgres -- "$@"; }
-else
-  PG_USER="$(id -un)"
-  as_pg() { "$@"; }
-fi
-
 # The pid recorded for NAME, when that process still runs.
 running_pid() {
   local file="$CLUSTER_DIR/pids/$1.pid" pid
   [ -f "$file" ] || return 1
   pid="$(cat "$file")"
   kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# Starts Patroni node N (pgN) in the background with the configuration up.sh wrote; its log is appended to, so a
+# node the failover test restarts keeps its history.
+start_node() {
+  local name="pg$1"
+  # PostgreSQL refuses to run as root: as root, the node (Patroni and its PostgreSQL) runs as the `postgres` user.
+  # setpriv execs Patroni itself (runuser would stay in between, and kill Patroni 2 s after forwarding a SIGTERM).
+  if [ "$(id -u)" = 0 ]; then
+    HOME="$CLUSTER_DIR/$name" setsid setpriv --reuid=postgres --regid=postgres --init-groups -- \
+      patroni "$CLUSTER_DIR/$name/patroni.yml" >>"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null &
+  else
+    setsid patroni "$CLUSTER_DIR/$name/patroni.yml" >>"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null &
+  fi
+  echo $! >"$CLUSTER_DIR/pids/$name.pid"
 }

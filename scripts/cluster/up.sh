@@ -94,16 +94,6 @@ fill() {
     -e "s|@SUPERUSER_PASSWORD@|$SUPERUSER_PASSWORD|g" -e "s|@REPLICATION_PASSWORD@|$REPLICATION_PASSWORD|g" \
     -e "s|@WATCHDOG@|off|g" "$REPO_DIR/scripts/cluster/patroni.yml.in"
 }
-start_node() {
-  local i=$1 name="pg$1" dir="$CLUSTER_DIR/pg$1"
-  # Patroni's own log (appended: a node restarted by the failover test keeps its history).
-  if [ "$(id -u)" = 0 ]; then
-    setsid runuser -u postgres -- patroni "$dir/patroni.yml" >>"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null &
-  else
-    setsid patroni "$dir/patroni.yml" >>"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null &
-  fi
-  echo $! >"$CLUSTER_DIR/pids/$name.pid"
-}
 for i in $(seq "$NODES"); do
   dir="$CLUSTER_DIR/pg$i"
   mkdir -p "$dir"
