@@ -41,10 +41,27 @@ export interface EpcisEvent {
   [extension: `${string}:${string}`]: unknown;
 }
 
+export interface EpcisAttribute {
+  id: string;
+  attribute: string;
+}
+
+/** Master data: one element of a vocabulary (a product class, a location) with its attributes. */
+export interface EpcisVocabularyElement {
+  id: string;
+  attributes: EpcisAttribute[];
+}
+
+export interface EpcisVocabulary {
+  type: string;
+  vocabularyElementList: EpcisVocabularyElement[];
+}
+
 export interface EpcisDocument {
   '@context': (string | Record<string, string>)[];
   type: 'EPCISDocument';
   schemaVersion: '2.0';
   creationDate: string;
+  epcisHeader?: { epcisMasterData: { vocabularyList: EpcisVocabulary[] } };
   epcisBody: { eventList: EpcisEvent[] };
 }

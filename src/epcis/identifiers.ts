@@ -8,6 +8,7 @@
 import {
   appendCheckDigit,
   DEFAULT_DIGITAL_LINK_STEM,
+  escapeEpcSerial,
   formatDigitalLink,
   formatSgtinUrn,
   formatSsccUrn,
@@ -16,6 +17,7 @@ import {
   isGln,
   parseDigitalLink,
   parseEpcUrn,
+  unescapeEpcSerial,
 } from '../gs1';
 import { containerCode, parseItemCode, unitCode } from '../protocol/item-code';
 
@@ -128,4 +130,59 @@ export function readGlnUri(uri: string): string {
     return link[2];
   }
   throw new Error(`${uri} is not a GLN identifier (urn:epc:id:pgln:…, urn:epc:id:sgln:…, …/417/<GLN>, …/414/<GLN>)`);
+}
+
+/**
+ * The EPCIS class identifier of a lot of a GTIN: `urn:epc:class:lgtin:<prefix>.<indicator+item>.<lot>` (EPC Tag Data
+ * Standard §6.2) when the company prefix length is known, else the Digital Link `…/01/<GTIN>/10/<lot>`.
+ */
+export function lotClassUri(gtin: string, lot: string, options: IdentifierOptions = {}): string {
+  const length = options.companyPrefixLength?.(gtin);
+  if (length === undefined) return formatDigitalLink({ gtin, lot }, { stem: options.digitalLinkStem });
+  // The lot is escaped as an EPC serial is (the same GS1 AI 82-character set, the same URN escapes).
+  return `urn:epc:class:lgtin:${gtinParts(gtin, length)}.${escapeEpcSerial(lot)}`;
+}
+
+/**
+ * The EPCIS identifier of a product (a GTIN, any serial) in master data: the pattern `urn:epc:idpat:sgtin:<prefix>.
+ * <indicator+item>.*` the GS1 US guideline uses for EPCClass vocabulary elements, else the Digital Link `…/01/<GTIN>`.
+ */
+export function productClassUri(gtin: string, options: IdentifierOptions = {}): string {
+  const length = options.companyPrefixLength?.(gtin);
+  if (length === undefined) return formatDigitalLink({ gtin }, { stem: options.digitalLinkStem });
+  return `urn:epc:idpat:sgtin:${gtinParts(gtin, length)}.*`;
+}
+
+function gtinParts(gtin: string, companyPrefixLength: number): string {
+  return `${gtin.slice(1, 1 + companyPrefixLength)}.${gtin[0]}${gtin.slice(1 + companyPrefixLength, 13)}`;
+}
+
+const CLASS_URN = /^urn:epc:(class:lgtin|idpat:sgtin):(\d{6,12})\.(\d{1,7})\.(.+)$/i;
+
+/**
+ * The GTIN (and lot, for an LGTIN) of a class identifier: `urn:epc:class:lgtin:…`, `urn:epc:idpat:sgtin:….*`, or a
+ * Digital Link `…/01/<GTIN>[/10/<lot>]` without serial. Throws an Error saying why when it is none of these.
+ */
+export function readClassUri(uri: string): { gtin: string; lot?: string } {
+  const urn = CLASS_URN.exec(uri);
+  if (urn) {
+    const [, scheme, prefix, reference, rest] = urn;
+    if (prefix.length + reference.length !== 13) {
+      throw new Error(`${uri}: company prefix and item reference must together be 13 digits`);
+    }
+    const gtin = appendCheckDigit(reference[0] + prefix + reference.slice(1));
+    if (scheme.toLowerCase() === 'idpat:sgtin') {
+      if (rest !== '*') throw new Error(`${uri}: an SGTIN pattern for a product ends in .*`);
+      return { gtin };
+    }
+    return { gtin, lot: unescapeEpcSerial(rest) };
+  }
+  if (isDigitalLinkUri(uri)) {
+    const { fields } = parseDigitalLink(uri);
+    if (fields.gtin === undefined || fields.serial !== undefined) {
+      throw new Error(`${uri} names no product or lot (a GTIN without serial)`);
+    }
+    return fields.lot === undefined ? { gtin: fields.gtin } : { gtin: fields.gtin, lot: fields.lot };
+  }
+  throw new Error(`${uri} is not a class identifier (urn:epc:class:lgtin:…, urn:epc:idpat:sgtin:….*, …/01/<GTIN>)`);
 }

@@ -37,7 +37,52 @@ export const RXL = {
   shipmentDate: 'rxl:shipmentDate',
   /** In `ilmd`: the expiry exactly as printed (YYMMDD), given only when DD = 00 (`itemExpirationDate` is a full date). */
   expiry: 'rxl:expiry',
+  /** `recall` / `recall-lift`: the lots, as LGTIN class identifiers (`urn:epc:class:lgtin:…` or Digital Link `/01/…/10/…`). */
+  epcClassList: 'rxl:epcClassList',
+  /** `recall`: the FDA recall class (I, II, III). */
+  recallClass: 'rxl:recallClass',
+  /** `illegitimate`: the FDA Form 3911 fields, nested (reportType, classification, description, contact). */
+  fda3911: 'rxl:fda3911',
+  reportType: 'rxl:reportType',
+  classification: 'rxl:classification',
+  description: 'rxl:description',
+  contact: 'rxl:contact',
+  name: 'rxl:name',
+  phone: 'rxl:phone',
+  email: 'rxl:email',
+  /** Import only: which exception of the GS1 US guideline an inspecting or holding event reports (see README.md). */
+  exception: 'rxl:exception',
 } as const;
+
+/**
+ * Business steps CBV has no word for (CBV 1.2 §7.1 allows private vocabulary as URIs): lifting a hold, a recall and
+ * its lifting. Written in full (no prefix) wherever a bizStep goes.
+ */
+export const RXL_BIZ_STEP = {
+  recalling: 'https://rxledger.dev/epcis/BizStep-recalling',
+  recallLifting: 'https://rxledger.dev/epcis/BizStep-recall_lifting',
+  clearing: 'https://rxledger.dev/epcis/BizStep-clearing',
+} as const;
+
+/** Master-data attributes (EPCClass) CBV has none for: the registering manufacturer, and whether the NDC was given. */
+export const RXL_ATTRIBUTE = {
+  manufacturer: 'https://rxledger.dev/epcis/manufacturer',
+  ndcDerived: 'https://rxledger.dev/epcis/ndcDerived',
+} as const;
+
+/** CBV 1.2 master-data attributes (CBV §8) the GS1 US guideline uses for a drug product (EPCClass vocabulary). */
+export const CBV_MDA = 'urn:epcglobal:cbv:mda#';
+export const PRODUCT_ATTRIBUTE = {
+  ndc: `${CBV_MDA}additionalTradeItemIdentification`,
+  ndcType: `${CBV_MDA}additionalTradeItemIdentificationTypeCode`,
+  name: `${CBV_MDA}regulatedProductName`,
+  manufacturerName: `${CBV_MDA}manufacturerOfTradeItemPartyName`,
+  dosageForm: `${CBV_MDA}dosageFormType`,
+  strength: `${CBV_MDA}strengthDescription`,
+  containerSize: `${CBV_MDA}netContentDescription`,
+} as const;
+export const EPC_CLASS_VOCABULARY = 'urn:epcglobal:epcis:vtype:EPCClass';
+export const LOCATION_VOCABULARY = 'urn:epcglobal:epcis:vtype:Location';
 
 export type CbvKind = 'bizstep' | 'disp' | 'btt' | 'sdt';
 

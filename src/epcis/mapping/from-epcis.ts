@@ -8,11 +8,20 @@
  * a document that are visibly some other party's (by `rxl:actor`, the shipping or receiving owning party, or the
  * business location) are reported as unmapped rather than signed in that party's name.
  */
-import { formatYymmdd, isGln, parseYymmdd, validateLot } from '../gs1';
-import type { CommissionBody } from '../manufacturers/dto/manufacturer-bodies.dto';
-import { EVENT_TIME_PATTERN, type LedgerEvent, parseEventTime } from '../protocol/event';
-import { parseItemCode } from '../protocol/item-code';
+import { formatYymmdd, isGln, parseNdc, parseYymmdd, validateLot } from '../../gs1';
 import type {
+  CommissionBody,
+  ProductRegisterBody,
+  RecallBody,
+  RecallLiftBody,
+} from '../../manufacturers/dto/manufacturer-bodies.dto';
+import { EVENT_TIME_PATTERN, type LedgerEvent, parseEventTime } from '../../protocol/event';
+import { parseItemCode } from '../../protocol/item-code';
+import type {
+  ClearBody,
+  Fda3911Dto,
+  IllegitimateBody,
+  QuarantineBody,
   DecommissionBody,
   DestroyBody,
   DispenseBody,
@@ -21,10 +30,19 @@ import type {
   ShipBody,
   TransactionInfoDto,
   UnpackBody,
-} from '../supply-chain/dto/custody-bodies.dto';
-import { importedEventId, sha256Hex } from './event-id';
-import { readGlnUri, readItemUri, type ItemReading } from './identifiers';
-import { cbvWord, masterDataAttribute, parseBizTransactionUrn, RXL } from './vocabulary';
+} from '../../supply-chain/dto/custody-bodies.dto';
+import { importedEventId, sha256Hex } from '../event-id';
+import { readClassUri, readGlnUri, readItemUri, type ItemReading } from '../identifiers';
+import {
+  CBV_MDA,
+  cbvWord,
+  masterDataAttribute,
+  parseBizTransactionUrn,
+  PRODUCT_ATTRIBUTE,
+  RXL,
+  RXL_ATTRIBUTE,
+  RXL_BIZ_STEP,
+} from '../vocabulary';
 
 /** An event ready to be signed: `keyId` comes from the signing key. */
 export type UnsignedEvent<B = Record<string, unknown>> = Omit<LedgerEvent<B>, 'keyId'>;
@@ -36,6 +54,8 @@ export interface ImportOptions {
   defaultShipTo?: string;
   /** Further GLNs (facilities, sub-locations) that stand for the importing party in business locations. */
   ownGlns?: readonly string[];
+  /** GLN of the document's sender (SBDH), the manufacturer of master-data products that name none. */
+  sender?: string;
 }
 
 export interface UnmappedEvent {
@@ -112,35 +132,83 @@ const ALWAYS_READ = new Set([
   RXL.keyId,
 ]);
 
-export function fromEpcisDocument(doc: unknown, options: ImportOptions): EpcisImport {
-  checkOptions(options);
-  const eventList = eventListOf(doc);
-  const result: EpcisImport = { events: [], sourceIndexes: [], unmapped: [], ignored: [] };
-  const firstWithId = new Map<string, number>();
-  eventList.forEach((raw, eventIndex) => {
+/** What one EPCIS event (or the header's master data) became. */
+export interface EventMapping {
+  events: UnsignedEvent[];
+  unmapped: UnmappedEvent[];
+  ignored?: IgnoredMembers;
+}
+
+/**
+ * Maps the events of one EPCIS document, in order, for one importing party: `masterData` for the header's EPCClass
+ * vocabulary (products), then `map` per event. Keeps only the eventIDs seen (a repeat is unmapped), so a document of
+ * any length is mapped in flat memory apart from them.
+ */
+export class EpcisEventMapper {
+  private readonly firstWithId = new Map<string, number>();
+
+  constructor(readonly options: ImportOptions) {
+    checkOptions(options);
+  }
+
+  map(raw: unknown, eventIndex: number): EventMapping {
     const eventID = isObject(raw) && typeof raw.eventID === 'string' ? raw.eventID : undefined;
     const where = { eventIndex, ...(eventID !== undefined ? { eventID } : {}) };
+    const result: EventMapping = { events: [], unmapped: [] };
     const unmapped = (reason: string) => result.unmapped.push({ ...where, reason });
     if (eventID !== undefined) {
-      const first = firstWithId.get(eventID);
-      if (first !== undefined) return unmapped(`repeats the eventID of event ${first}`);
-      firstWithId.set(eventID, eventIndex);
+      const first = this.firstWithId.get(eventID);
+      if (first !== undefined) {
+        unmapped(`repeats the eventID of event ${first}`);
+        return result;
+      }
+      this.firstWithId.set(eventID, eventIndex);
     }
     let mapped: Mapped;
     try {
       if (!isObject(raw)) fail('not a JSON object');
-      mapped = mapEvent(raw, eventID, options);
+      mapped = mapEvent(raw, eventID, this.options);
     } catch (error) {
-      return unmapped(error instanceof Unmappable ? error.message : `cannot be read: ${(error as Error).message}`);
+      unmapped(error instanceof Unmappable ? error.message : `cannot be read: ${(error as Error).message}`);
+      return result;
     }
-    for (const event of mapped.events) {
-      result.events.push(event);
-      result.sourceIndexes.push(eventIndex);
-    }
+    result.events = mapped.events;
     mapped.problems.forEach(unmapped);
-    if (mapped.ignored.length > 0) result.ignored.push({ ...where, members: mapped.ignored });
-  });
-  return result;
+    if (mapped.ignored.length > 0) result.ignored = { ...where, members: mapped.ignored };
+    return result;
+  }
+
+  /**
+   * `product.register` events for the products (EPCClass vocabulary elements) of the importing party: those whose
+   * manufacturer (the rxl manufacturer attribute, else the document's sender) is the importer or one of its own GLNs.
+   * Other parties' products are reported in `ignored` (eventIndex -1: the header); an element of the importer that
+   * lacks what a registration needs is unmapped (eventIndex -1). `time` is the document's creation date.
+   */
+  masterData(elements: readonly unknown[], time: string): EventMapping {
+    const result: EventMapping = { events: [], unmapped: [] };
+    const ignored: string[] = [];
+    for (const element of elements) {
+      const id = isObject(element) && typeof element.id === 'string' ? element.id : '(no id)';
+      try {
+        const product = productOf(element, this.options);
+        if ('other' in product) ignored.push(`master data ${id}: a product of ${product.other}`);
+        else {
+          result.events.push({
+            id: importedEventId({ masterData: element }, undefined),
+            type: 'product.register',
+            actor: this.options.actor,
+            time,
+            body: product.body as unknown as Record<string, unknown>,
+          });
+        }
+      } catch (error) {
+        const reason = error instanceof Unmappable ? error.message : (error as Error).message;
+        result.unmapped.push({ eventIndex: -1, reason: `master data ${id}: ${reason}` });
+      }
+    }
+    if (ignored.length > 0) result.ignored = { eventIndex: -1, members: ignored };
+    return result;
+  }
 }
 
 function checkOptions(options: ImportOptions): void {
@@ -154,22 +222,6 @@ function checkOptions(options: ImportOptions): void {
       );
     }
   }
-}
-
-function eventListOf(doc: unknown): unknown[] {
-  if (!isObject(doc)) throw new EpcisDocumentError('an EPCIS document is a JSON object');
-  let list: unknown;
-  if (doc.type === 'EPCISDocument') {
-    list = member(doc.epcisBody, 'eventList');
-  } else if (doc.type === 'EPCISQueryDocument') {
-    list = member(member(member(doc.epcisBody, 'queryResults'), 'resultsBody'), 'eventList');
-  } else {
-    throw new EpcisDocumentError(
-      `"type" is ${JSON.stringify(doc.type)}: expected an EPCIS 2.0 JSON-LD "EPCISDocument" (or "EPCISQueryDocument")`,
-    );
-  }
-  if (!Array.isArray(list)) throw new EpcisDocumentError('the document has no epcisBody.eventList array');
-  return list;
 }
 
 /** Everything one mapping needs to know about the EPCIS event being mapped. */
@@ -223,10 +275,44 @@ function mapEvent(raw: Json, eventID: string | undefined, options: ImportOptions
 /** The CBV business step: an event whose step is unknown says nothing RxLedger can act on. */
 function bizStepOf(raw: Json): string | undefined {
   if (raw.bizStep === undefined) return undefined;
+  const own = Object.entries(RXL_BIZ_STEP).find(([, uri]) => uri === raw.bizStep);
+  if (own) return `rxl:${own[0]}`;
   return cbvWord(raw.bizStep, 'bizstep') ?? fail(`bizStep ${JSON.stringify(raw.bizStep)} is not a CBV business step`);
 }
 
-const MAPPED_BIZ_STEPS = 'commissioning, shipping, receiving, dispensing, decommissioning, destroying';
+const MAPPED_BIZ_STEPS =
+  'commissioning, shipping, receiving, dispensing, decommissioning, destroying, holding, inspecting (exceptions), ' +
+  'and the rxl steps recalling, recall_lifting, clearing';
+
+/**
+ * Dispositions that say something is wrong with the items (CBV 1.2 §7.2, CBV 2.0 §8.2.6), as the exceptions of the
+ * GS1 US guideline: an inspecting or holding event with one, or a receiving event with `damaged`, puts the items on
+ * hold (a `quarantine`, which raises RxLedger's quarantine alert).
+ */
+const EXCEPTION_DISPOSITIONS: Record<string, string> = {
+  damaged: 'damaged shipment',
+  mismatch_class: 'incorrect product data or lot number discrepancy (the product or lot does not match the data)',
+  mismatch_instance: 'serial numbers do not match the data',
+  mismatch_quantity: 'overage or shortage found after receipt (concealed)',
+  no_pedigree_match: 'data not received or not matching (no pedigree match)',
+  non_sellable_other: 'held: not sellable',
+  non_conformant: 'not conformant',
+  expired: 'expired',
+  recalled: 'recalled',
+  stolen: 'stolen',
+};
+
+/** `rxl:exception` values: the exceptions of the GS1 US guideline by name, for documents that say which it is. */
+const EXCEPTIONS: Record<string, string> = {
+  'explicit-overage': 'explicit overage',
+  'explicit-shortage': 'explicit shortage',
+  'concealed-overage': 'concealed overage',
+  'concealed-shortage': 'concealed shortage',
+  'lot-number-discrepancy': 'lot number discrepancy',
+  'data-not-received': 'data not received',
+  'damaged-shipment': 'damaged shipment',
+  'incorrect-product-data': 'incorrect product data',
+};
 
 function mapObjectEvent(source: Source): Omit<Mapped, 'ignored'> {
   switch (source.bizStep) {
@@ -236,9 +322,27 @@ function mapObjectEvent(source: Source): Omit<Mapped, 'ignored'> {
     case 'shipping':
       requireAction(source, ['OBSERVE']);
       return single(source, 'ship', shipBody(source));
-    case 'receiving':
+    case 'receiving': {
       requireAction(source, ['OBSERVE']);
-      return single(source, 'receive', receiveBody(source));
+      const received = single(source, 'receive', receiveBody(source));
+      if (source.disposition !== 'damaged') return received;
+      // A damaged shipment (GS1 US guideline exceptions): received, then held.
+      const id = `${importedEventId(source.raw, source.eventID)}.2`;
+      const hold: QuarantineBody = { items: items(source), reason: exceptionReason(source) };
+      return { events: [...received.events, unsigned(source, id, 'quarantine', hold)], problems: [] };
+    }
+    case 'holding':
+    case 'inspecting':
+      return mapHold(source);
+    case 'rxl:recalling':
+    case 'rxl:recallLifting':
+      return mapRecall(source);
+    case 'rxl:clearing': {
+      requireAction(source, ['OBSERVE']);
+      checkActor(source, locationEvidence(source));
+      const body: ClearBody = { items: items(source), reason: textOf(source, RXL.reason) ?? 'hold cleared (EPCIS)' };
+      return single(source, 'clear', body);
+    }
     case 'dispensing': {
       requireAction(source, ['OBSERVE']);
       checkActor(source, locationEvidence(source));
@@ -268,6 +372,156 @@ function mapObjectEvent(source: Source): Omit<Mapped, 'ignored'> {
     default:
       return fail(`bizStep ${source.bizStep} has no RxLedger counterpart (mapped: ${MAPPED_BIZ_STEPS})`);
   }
+}
+
+/** holding and inspecting: a quarantine, or with `rxl:fda3911` an illegitimate-product notification. */
+function mapHold(source: Source): Omit<Mapped, 'ignored'> {
+  requireAction(source, ['OBSERVE']);
+  checkActor(source, locationEvidence(source));
+  source.reads.add(RXL.fda3911).add(RXL.reason).add(RXL.exception);
+  const report = source.raw[RXL.fda3911];
+  if (report !== undefined) {
+    if (source.bizStep !== 'holding') fail('an FDA 3911 report (rxl:fda3911) belongs on a holding event');
+    const body: IllegitimateBody = { items: items(source), report: fda3911Of(report) };
+    return single(source, 'illegitimate', body);
+  }
+  const exception = source.raw[RXL.exception];
+  const named = typeof exception === 'string' && EXCEPTIONS[exception] !== undefined;
+  const known = source.disposition !== undefined && EXCEPTION_DISPOSITIONS[source.disposition] !== undefined;
+  if (source.bizStep === 'inspecting' && !named && !known && typeof source.raw[RXL.reason] !== 'string') {
+    fail(
+      `an inspecting event with disposition ${source.disposition ?? '(none)'} reports no exception ` +
+        `(dispositions that do: ${Object.keys(EXCEPTION_DISPOSITIONS).join(', ')}; or rxl:exception)`,
+    );
+  }
+  const body: QuarantineBody = { items: items(source), reason: exceptionReason(source) };
+  return single(source, 'quarantine', body);
+}
+
+/** Why items are held: `rxl:reason`, else the exception (`rxl:exception`, else the disposition). */
+function exceptionReason(source: Source): string {
+  source.reads.add(RXL.reason).add(RXL.exception);
+  const reason = textOf(source, RXL.reason);
+  if (reason !== undefined) return reason.slice(0, 500);
+  const exception = source.raw[RXL.exception];
+  const named = typeof exception === 'string' ? EXCEPTIONS[exception] : undefined;
+  const step = `EPCIS ${source.bizStep}${source.disposition !== undefined ? `, disposition ${source.disposition}` : ''}`;
+  if (named !== undefined) return `${named} (${step})`;
+  const byDisposition = source.disposition !== undefined ? EXCEPTION_DISPOSITIONS[source.disposition] : undefined;
+  return `${byDisposition ?? 'held'} (${step})`;
+}
+
+const FDA_REPORT_TYPES = ['initial', 'follow-up', 'termination'];
+
+function fda3911Of(value: unknown): Fda3911Dto {
+  if (!isObject(value)) fail('rxl:fda3911 is not an object');
+  const text = (key: string, required: boolean): string | undefined => {
+    const member = (value as Json)[key];
+    if (typeof member === 'string') return member;
+    if (required) fail(`rxl:fda3911 has no ${key}`);
+    return undefined;
+  };
+  const reportType = text(RXL.reportType, true)!;
+  if (!FDA_REPORT_TYPES.includes(reportType))
+    fail(`rxl:fda3911 ${RXL.reportType} ${reportType} is not one of ${FDA_REPORT_TYPES.join(', ')}`);
+  // The classification is checked by the ledger (one list of them, in the body DTO).
+  const classification = text(RXL.classification, true)!;
+  const contactValue = (value as Json)[RXL.contact];
+  if (!isObject(contactValue) || typeof contactValue[RXL.name] !== 'string')
+    fail('rxl:fda3911 has no rxl:contact with rxl:name');
+  const contact: Fda3911Dto['contact'] = { name: contactValue[RXL.name] as string };
+  if (typeof contactValue[RXL.phone] === 'string') contact.phone = contactValue[RXL.phone] as string;
+  if (typeof contactValue[RXL.email] === 'string') contact.email = contactValue[RXL.email] as string;
+  return {
+    reportType: reportType as Fda3911Dto['reportType'],
+    classification: classification as Fda3911Dto['classification'],
+    description: text(RXL.description, true)!,
+    contact,
+  };
+}
+
+/** The rxl recalling and recall_lifting steps: the lots are LGTIN classes in `rxl:epcClassList`. */
+function mapRecall(source: Source): Omit<Mapped, 'ignored'> {
+  requireAction(source, ['OBSERVE']);
+  checkActor(source, locationEvidence(source));
+  source.reads.add(RXL.epcClassList).add(RXL.reason).add(RXL.recallClass).add('epcList');
+  const list = source.raw[RXL.epcClassList];
+  if (!Array.isArray(list) || list.length === 0) fail('a recall names its lots in rxl:epcClassList');
+  const classes = list.map((uri) => {
+    try {
+      if (typeof uri !== 'string') throw new Error(`${JSON.stringify(uri)} is not a string`);
+      return readClassUri(uri);
+    } catch (error) {
+      return fail(`rxl:epcClassList: ${(error as Error).message}`);
+    }
+  });
+  const gtin = classes[0].gtin;
+  if (classes.some((c) => c.gtin !== gtin || c.lot === undefined)) fail('a recall names lots of one GTIN');
+  const recall = source.bizStep === 'rxl:recalling';
+  const reason = textOf(source, RXL.reason) ?? (recall ? 'recalled (EPCIS)' : 'recall lifted (EPCIS)');
+  const lots = classes.map((c) => c.lot!);
+  if (!recall) {
+    const body: RecallLiftBody = { gtin, lots, reason };
+    return single(source, 'recall-lift', body);
+  }
+  const body: RecallBody = { gtin, lots, reason };
+  const classification = source.raw[RXL.recallClass];
+  if (classification === 'I' || classification === 'II' || classification === 'III')
+    body.classification = classification;
+  return single(source, 'recall', body);
+}
+
+function textOf(source: Source, key: string): string | undefined {
+  source.reads.add(key);
+  const value = source.raw[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A product of the master data: its registration, or the other party it belongs to. */
+function productOf(element: unknown, options: ImportOptions): { body: ProductRegisterBody } | { other: string } {
+  if (!isObject(element) || typeof element.id !== 'string') fail('a vocabulary element needs an id');
+  let gtin: string;
+  try {
+    const read = readClassUri(element.id);
+    if (read.lot !== undefined) fail('it names a lot, not a product');
+    gtin = read.gtin;
+  } catch (error) {
+    if (error instanceof Unmappable) throw error;
+    return fail((error as Error).message);
+  }
+  const attributes = new Map<string, string>();
+  for (const attribute of Array.isArray(element.attributes) ? element.attributes : []) {
+    if (isObject(attribute) && typeof attribute.id === 'string' && typeof attribute.attribute === 'string') {
+      attributes.set(attribute.id.replace(/^cbvmda:/, CBV_MDA), attribute.attribute.trim());
+    }
+  }
+  const manufacturer = attributes.get(RXL_ATTRIBUTE.manufacturer) ?? options.sender;
+  if (manufacturer !== undefined && manufacturer !== options.actor && !(options.ownGlns ?? []).includes(manufacturer)) {
+    return { other: manufacturer };
+  }
+  const required = (id: string, what: string): string =>
+    attributes.get(id) || fail(`GTIN ${gtin} has no ${what} (${id})`);
+  const body: ProductRegisterBody = {
+    gtin,
+    name: required(PRODUCT_ATTRIBUTE.name, 'product name'),
+    strength: required(PRODUCT_ATTRIBUTE.strength, 'strength'),
+    dosageForm: required(PRODUCT_ATTRIBUTE.dosageForm, 'dosage form'),
+    containerSize: required(PRODUCT_ATTRIBUTE.containerSize, 'container size (netContentDescription)'),
+  };
+  const ndc = attributes.get(PRODUCT_ATTRIBUTE.ndc);
+  const ndcType = attributes.get(PRODUCT_ATTRIBUTE.ndcType);
+  if (
+    ndc !== undefined &&
+    attributes.get(RXL_ATTRIBUTE.ndcDerived) !== 'true' &&
+    (ndcType === undefined || /NDC/i.test(ndcType))
+  ) {
+    try {
+      body.ndc = parseNdc(ndc);
+    } catch (error) {
+      fail(`GTIN ${gtin}: NDC ${ndc}: ${(error as Error).message}`);
+    }
+  }
+  return { body };
 }
 
 function mapAggregationEvent(source: Source): Omit<Mapped, 'ignored'> {

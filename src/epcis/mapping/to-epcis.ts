@@ -1,30 +1,45 @@
 /**
- * Export: logged RxLedger events → an EPCIS 2.0 JSON-LD document (mapping table in README.md).
- *
- * One EPCIS event per custody event. Registry and product events (party.register, key.add, key.revoke,
- * prefix.grant, product.register) have no EPCIS meaning; recall, recall-lift, quarantine, clear and illegitimate
- * have no CBV business step in the supported subset. Both kinds are skipped and reported with their reason.
+ * The mapping RxLedger → EPCIS (table in README.md), independent of the encoding: EPCIS events in the shape of
+ * EPCIS 2.0 JSON-LD, which the JSON-LD export writes as they are, the EPCIS 1.2 XML writer (../xml) renders as XML
+ * and the REST binding serves. One EPCIS event per item or lot event; `product.register` becomes master data
+ * (`toMasterData`); registry events (party.register, key.add, key.revoke, prefix.grant) have no EPCIS meaning and
+ * are skipped with their reason.
  *
  * `toEpcisEvents` converts one entry at a time so that a caller can stream a large export (write the header, the
- * events as they come, the footer) with flat memory; `toEpcisDocument` builds a whole document.
+ * events as they come, the footer) with flat memory.
  */
-import { parseYymmdd } from '../gs1';
-import type { CommissionBody } from '../manufacturers/dto/manufacturer-bodies.dto';
-import { parseEventTime, type LedgerEvent } from '../protocol/event';
-import { unitCode } from '../protocol/item-code';
+import { ndcOfGtin, parseYymmdd } from '../../gs1';
 import type {
+  CommissionBody,
+  ProductRegisterBody,
+  RecallBody,
+  RecallLiftBody,
+} from '../../manufacturers/dto/manufacturer-bodies.dto';
+import { parseEventTime, type LedgerEvent } from '../../protocol/event';
+import { unitCode } from '../../protocol/item-code';
+import type {
+  ClearBody,
   DecommissionBody,
+  Fda3911Dto,
+  IllegitimateBody,
+  QuarantineBody,
   DestroyBody,
   DispenseBody,
   PackBody,
   ReceiveBody,
   ShipBody,
   UnpackBody,
-} from '../supply-chain/dto/custody-bodies.dto';
-import type { EpcisBizTransaction, EpcisDocument, EpcisEvent } from './epcis-document';
-import { eventHashHex, exportedEventId } from './event-id';
-import { IdentifierOptions, itemUri, locationUri, partyUri } from './identifiers';
-import { EPCIS_CONTEXT, formatBizTransactionUrn, RXL, RXLEDGER_NAMESPACE, RXLEDGER_PREFIX } from './vocabulary';
+} from '../../supply-chain/dto/custody-bodies.dto';
+import type {
+  EpcisAttribute,
+  EpcisBizTransaction,
+  EpcisDocument,
+  EpcisEvent,
+  EpcisVocabularyElement,
+} from '../epcis-document';
+import { eventHashHex, exportedEventId } from '../event-id';
+import { IdentifierOptions, itemUri, locationUri, lotClassUri, partyUri, productClassUri } from '../identifiers';
+import { formatBizTransactionUrn, PRODUCT_ATTRIBUTE, RXL, RXL_ATTRIBUTE, RXL_BIZ_STEP } from '../vocabulary';
 
 /** A logged event as `GET /v1/log/entries/:index` returns it (the signature is not needed). */
 export interface ExportEntry {
@@ -52,36 +67,41 @@ export interface EpcisExport {
   skipped: SkippedEntry[];
 }
 
-/** Event types that only maintain the registry or the product catalogue: nothing happened to any item. */
-const NOT_EPCIS = new Set(['party.register', 'key.add', 'key.revoke', 'prefix.grant', 'product.register']);
+/** Event types that only maintain the registry: nothing happened to any item or product. */
+const NOT_EPCIS = new Set(['party.register', 'key.add', 'key.revoke', 'prefix.grant']);
 
-/** The `@context` of every exported document: the EPCIS 2.0 context and RxLedger's extension prefix. */
-export function epcisContext(): EpcisDocument['@context'] {
-  return [EPCIS_CONTEXT, { [RXLEDGER_PREFIX]: RXLEDGER_NAMESPACE }];
-}
-
-/** A whole EPCIS 2.0 document for `entries`, in their order. */
-export function toEpcisDocument(entries: Iterable<ExportEntry>, context: ExportContext = {}): EpcisExport {
-  const eventList: EpcisEvent[] = [];
-  const skipped: SkippedEntry[] = [];
-  for (const entry of entries) {
-    const result = toEpcisEvents(entry, context);
-    if ('skipped' in result) {
-      skipped.push({ index: entry.index, eventId: entry.event.id, type: entry.event.type, reason: result.skipped });
-    } else {
-      eventList.push(...result.events);
-    }
+/**
+ * The master data of a `product.register`: an EPCClass vocabulary element with the product attributes the GS1 US
+ * guideline names (NDC as additionalTradeItemIdentification of type US_FDA_NDC, regulatedProductName,
+ * dosageFormType, strengthDescription, netContentDescription), the registering manufacturer (rxl attribute) and,
+ * when the body gave no NDC, an rxl attribute saying the NDC was derived from the GTIN. Undefined for other events.
+ */
+export function toMasterData(
+  entry: ExportEntry,
+  context: IdentifierOptions & { partyName?(gln: string): string | undefined } = {},
+): EpcisVocabularyElement | undefined {
+  if (entry.event.type !== 'product.register') return undefined;
+  const body = entry.event.body as ProductRegisterBody;
+  const ndc = body.ndc ?? ndcOfGtin(body.gtin);
+  const attributes: EpcisAttribute[] = [];
+  if (ndc !== undefined) {
+    attributes.push(
+      { id: PRODUCT_ATTRIBUTE.ndc, attribute: ndc },
+      { id: PRODUCT_ATTRIBUTE.ndcType, attribute: 'US_FDA_NDC' },
+    );
   }
-  return {
-    document: {
-      '@context': epcisContext(),
-      type: 'EPCISDocument',
-      schemaVersion: '2.0',
-      creationDate: context.creationDate ?? new Date().toISOString(),
-      epcisBody: { eventList },
-    },
-    skipped,
-  };
+  attributes.push({ id: PRODUCT_ATTRIBUTE.name, attribute: body.name });
+  const manufacturerName = context.partyName?.(entry.event.actor);
+  if (manufacturerName !== undefined)
+    attributes.push({ id: PRODUCT_ATTRIBUTE.manufacturerName, attribute: manufacturerName });
+  attributes.push(
+    { id: PRODUCT_ATTRIBUTE.dosageForm, attribute: body.dosageForm },
+    { id: PRODUCT_ATTRIBUTE.strength, attribute: body.strength },
+    { id: PRODUCT_ATTRIBUTE.containerSize, attribute: body.containerSize },
+    { id: RXL_ATTRIBUTE.manufacturer, attribute: entry.event.actor },
+  );
+  if (body.ndc === undefined && ndc !== undefined) attributes.push({ id: RXL_ATTRIBUTE.ndcDerived, attribute: 'true' });
+  return { id: productClassUri(body.gtin, context), attributes };
 }
 
 /** The EPCIS events for one logged event, or why it has none. */
@@ -91,6 +111,9 @@ export function toEpcisEvents(
 ): { events: EpcisEvent[] } | { skipped: string } {
   const { event } = entry;
   if (NOT_EPCIS.has(event.type)) return { skipped: `${event.type} changes no item: it has no EPCIS counterpart` };
+  if (event.type === 'product.register') {
+    return { skipped: 'product.register is master data (an EPCClass vocabulary element), not an EPCIS event' };
+  }
   try {
     const event1 = toEpcisEvent(entry, context);
     return event1
@@ -250,9 +273,77 @@ function toEpcisEvent(entry: ExportEntry, context: IdentifierOptions): EpcisEven
         { [RXL.reason]: body.reason },
       );
     }
+    case 'recall':
+    case 'recall-lift': {
+      const body = event.body as RecallBody | RecallLiftBody;
+      const recall = event.type === 'recall';
+      return withExtensions(
+        {
+          type: 'ObjectEvent',
+          ...base,
+          action: 'OBSERVE',
+          bizStep: recall ? RXL_BIZ_STEP.recalling : RXL_BIZ_STEP.recallLifting,
+          ...(recall ? { disposition: 'recalled' } : {}),
+          epcList: [],
+          readPoint: here,
+        },
+        {
+          [RXL.epcClassList]: body.lots.map((lot) => lotClassUri(body.gtin, lot, context)),
+          [RXL.reason]: body.reason,
+          ...('classification' in body && body.classification !== undefined
+            ? { [RXL.recallClass]: body.classification }
+            : {}),
+        },
+      );
+    }
+    case 'quarantine':
+    case 'illegitimate': {
+      const body = event.body as QuarantineBody | IllegitimateBody;
+      const specific: Record<string, unknown> =
+        'report' in body ? { [RXL.fda3911]: fda3911Members(body.report) } : { [RXL.reason]: body.reason };
+      return withExtensions(
+        {
+          type: 'ObjectEvent',
+          ...base,
+          action: 'OBSERVE',
+          bizStep: 'holding',
+          disposition: 'non_sellable_other',
+          epcList: items(body.items),
+          readPoint: here,
+        },
+        specific,
+      );
+    }
+    case 'clear': {
+      const body = event.body as ClearBody;
+      return withExtensions(
+        {
+          type: 'ObjectEvent',
+          ...base,
+          action: 'OBSERVE',
+          bizStep: RXL_BIZ_STEP.clearing,
+          epcList: items(body.items),
+          readPoint: here,
+        },
+        { [RXL.reason]: body.reason },
+      );
+    }
     default:
       return undefined;
   }
+}
+
+/** The FDA Form 3911 fields as `rxl:` members (contact details nested), in the order of the form. */
+function fda3911Members(report: Fda3911Dto): Record<string, unknown> {
+  const contact: Record<string, string> = { [RXL.name]: report.contact.name };
+  if (report.contact.phone !== undefined) contact[RXL.phone] = report.contact.phone;
+  if (report.contact.email !== undefined) contact[RXL.email] = report.contact.email;
+  return {
+    [RXL.reportType]: report.reportType,
+    [RXL.classification]: report.classification,
+    [RXL.description]: report.description,
+    [RXL.contact]: contact,
+  };
 }
 
 type CommonMembers = Pick<EpcisEvent, 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime'>;

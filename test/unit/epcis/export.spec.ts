@@ -162,7 +162,7 @@ describe('EPCIS export', () => {
     expect(events[0].eventID).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
-  it('skips and reports events with no EPCIS meaning', () => {
+  it('skips and reports events with no EPCIS meaning; products become master data, recalls events (issue 14 §3)', () => {
     const others = [
       logged(MANUFACTURER, 'product.register', {
         gtin: GTIN,
@@ -177,17 +177,16 @@ describe('EPCIS export', () => {
       logged(MANUFACTURER, 'dispense', { items: [unit('SN0009')] }),
     ];
     const result = toEpcisDocument(others);
-    expect(result.document.epcisBody.eventList).toHaveLength(1);
+    expect(result.document.epcisBody.eventList).toHaveLength(2);
+    expect(result.document.epcisHeader?.epcisMasterData.vocabularyList[0].vocabularyElementList).toHaveLength(1);
     expect(result.skipped.map((s) => [s.index, s.type])).toEqual([
-      [others[0].index, 'product.register'],
-      [others[1].index, 'recall'],
       [others[2].index, 'party.register'],
       [others[3].index, 'dispense'],
     ]);
     expect(result.skipped[0].reason).toMatch(/changes no item/);
-    expect(result.skipped[1].reason).toMatch(/no CBV business step/);
-    expect(result.skipped[3].reason).toMatch(/cannot be expressed in EPCIS: .*not an item code/);
-    expect(toEpcisEvents(others[0])).toEqual({ skipped: result.skipped[0].reason });
+    expect(result.skipped[1].reason).toMatch(/cannot be expressed in EPCIS: .*not an item code/);
+    expect(toEpcisEvents(others[2])).toEqual({ skipped: result.skipped[0].reason });
+    expect(toEpcisEvents(others[0])).toEqual({ skipped: expect.stringMatching(/master data/) });
   });
 });
 
