@@ -1,5 +1,16 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
 import { parse as parseDotEnv } from 'dotenv';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +38,27 @@ export class AppConfig {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
+
+  /**
+   * Where verification and public log reads are served from: `primary` (DATABASE_URL only) or `replica` (standbys
+   * through READ_DATABASE_URL when fresh within READ_REPLICA_MAX_LAG_MS, else the primary; OPERATIONS.md §3.2).
+   */
+  @IsIn(['primary', 'replica'])
+  READ_FROM: 'primary' | 'replica' = 'primary';
+
+  /** PostgreSQL connection string of the standbys (HAProxy's read-only port); required with READ_FROM=replica. */
+  @ValidateIf((config: AppConfig) => config.READ_FROM === 'replica' || config.READ_DATABASE_URL !== undefined)
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'READ_DATABASE_URL must be a postgres:// or postgresql:// URL (it is required with READ_FROM=replica)',
+  })
+  READ_DATABASE_URL?: string;
+
+  /** The bound on staleness of a standby's answer: older than this, the primary answers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  READ_REPLICA_MAX_LAG_MS = 2_000;
 
   /** Folder for the embedded database and for keys generated on first start. */
   @IsString()
@@ -121,6 +153,9 @@ export const CONFIG_VARIABLES = [
   'PORT',
   'HOST',
   'DATABASE_URL',
+  'READ_FROM',
+  'READ_DATABASE_URL',
+  'READ_REPLICA_MAX_LAG_MS',
   'DATA_DIR',
   'EMBEDDED_PG_PORT',
   'LOG_ORIGIN',

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Database } from './database';
+import { ReadDatabase } from './read-database';
 
 @Global()
-@Module({ providers: [Database], exports: [Database] })
+@Module({ providers: [Database, ReadDatabase], exports: [Database, ReadDatabase] })
 export class DatabaseModule {}

@@ -28,7 +28,8 @@ function prepared(text: string, params?: unknown[]): QueryConfig {
   return { name, text, values: params };
 }
 
-class ClientSql implements Sql {
+/** One connection as `Sql` (a transaction's, a standby's); connection-class failures become DatabaseUnavailableError. */
+export class ClientSql implements Sql {
   constructor(readonly client: PoolClient) {}
   async query<T extends QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
     try {

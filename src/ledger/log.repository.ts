@@ -157,8 +157,8 @@ export class LogRepository {
     return rows.map((r) => r.gln);
   }
 
-  async indexOfLeafHash(leafHash: Uint8Array, below: number): Promise<number | undefined> {
-    const [row] = await this.db.query<{ idx: number }>(
+  async indexOfLeafHash(leafHash: Uint8Array, below: number, sql: Sql = this.db): Promise<number | undefined> {
+    const [row] = await sql.query<{ idx: number }>(
       'SELECT idx FROM log_entry WHERE leaf_hash = $1 AND idx < $2 ORDER BY idx LIMIT 1',
       [bytes(leafHash), below],
     );
@@ -174,19 +174,26 @@ export class LogRepository {
   }
 
   /** Hashes of tile level `tileLevel` (>= 1), indexes [from, from + count). */
-  async treeHashes(tileLevel: number, from: number, count: number): Promise<{ idx: number; hash: Buffer }[]> {
-    return this.db.query(
-      'SELECT idx, hash FROM tree_hash WHERE tile_level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
-      [tileLevel, from, from + count],
-    );
+  async treeHashes(
+    tileLevel: number,
+    from: number,
+    count: number,
+    sql: Sql = this.db,
+  ): Promise<{ idx: number; hash: Buffer }[]> {
+    return sql.query('SELECT idx, hash FROM tree_hash WHERE tile_level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx', [
+      tileLevel,
+      from,
+      from + count,
+    ]);
   }
 
   /** Leaf data bundles for [from, from + count): accepted_at, event hash and signature of each entry. */
   async leafData(
     from: number,
     count: number,
+    sql: Sql = this.db,
   ): Promise<{ idx: number; accepted_at: Date; event_hash: Buffer; signature: Buffer }[]> {
-    return this.db.query(
+    return sql.query(
       'SELECT idx, accepted_at, event_hash, signature FROM log_entry WHERE idx >= $1 AND idx < $2 ORDER BY idx',
       [from, from + count],
     );

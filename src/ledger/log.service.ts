@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { AuthError } from '../common/app-error';
 import { Hash } from '../merkle/hash';
 import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '../merkle/tiles';
 import { encodeLeaf } from '../protocol/leaf';
 import { bytesToBase64 } from '../bytes';
+import { ReadDatabase, readVia } from '../database/read-database';
 import { CheckpointService, PublishedCheckpoint } from './checkpoint.service';
 import { LedgerError } from './ledger.errors';
 import { LogRepository } from './log.repository';
@@ -38,6 +39,7 @@ export class LogService {
     private readonly log: LogRepository,
     private readonly tree: TreeService,
     private readonly checkpoints: CheckpointService,
+    @Optional() private readonly reads?: ReadDatabase,
   ) {}
 
   /** Entries logged so far (integrated or not). */
@@ -75,7 +77,11 @@ export class LogService {
       );
     }
     if (parsed.kind === 'entries') {
-      const rows = await this.log.leafData(parsed.index * TILE_WIDTH, width);
+      const rows = await readVia(
+        this.reads,
+        (sql) => this.log.leafData(parsed.index * TILE_WIDTH, width, sql),
+        (read) => read.length === width,
+      );
       const leaves = rows.map((r) =>
         encodeLeaf({ acceptedAtMs: r.accepted_at.getTime(), eventHash: r.event_hash, signature: r.signature }),
       );
@@ -138,7 +144,11 @@ export class LogService {
 
   async inclusionProofByLeafHash(leafHash: Uint8Array, size?: number): Promise<InclusionProofView> {
     const treeSize = this.proofTreeSize(size);
-    const index = await this.log.indexOfLeafHash(leafHash, treeSize);
+    const index = await readVia(
+      this.reads,
+      (sql) => this.log.indexOfLeafHash(leafHash, treeSize, sql),
+      (found) => found !== undefined,
+    );
     if (index === undefined) {
       throw new LedgerError('ENTRY_NOT_FOUND', `no leaf with that hash in a tree of ${treeSize} leaves`);
     }

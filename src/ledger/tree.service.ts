@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { equalBytes } from '../bytes';
 import { MerkleFrontier } from '../merkle/frontier';
 import { Hash, HASH_SIZE, leafHash, nodeHash } from '../merkle/hash';
@@ -7,6 +7,7 @@ import { planConsistency, planInclusion, ProofPlan } from '../merkle/proof';
 import { tileForNode, tileWidth, TILE_HEIGHT, TILE_WIDTH } from '../merkle/tiles';
 import { verifyInclusion } from '../merkle/verify';
 import { encodeLeaf } from '../protocol/leaf';
+import { ReadDatabase, readVia } from '../database/read-database';
 import { LedgerError } from './ledger.errors';
 import { LogRepository } from './log.repository';
 
@@ -96,7 +97,10 @@ export class TreeService {
   /** Set once the stored tree was found not to match its entries: from then on no tile or proof is served. */
   private faultFound?: string;
 
-  constructor(private readonly log: LogRepository) {}
+  constructor(
+    private readonly log: LogRepository,
+    @Optional() private readonly reads?: ReadDatabase,
+  ) {}
 
   /** Why the stored tree is not served (see `fault`), if it was found faulty. */
   get fault(): string | undefined {
@@ -295,10 +299,15 @@ export class TreeService {
       return cached;
     }
     const first = index * TILE_WIDTH;
-    const rows =
-      level === 0
-        ? (await this.log.leafHashes(first, width)).map((r) => r.leaf_hash)
-        : (await this.log.treeHashes(level, first, width)).map((r) => r.hash);
+    // Stored hashes never change: a standby serves them whenever it has replayed them all (else the primary).
+    const rows = await readVia(
+      this.reads,
+      async (sql) =>
+        level === 0
+          ? (await this.log.leafHashes(first, width, sql)).map((r) => r.leaf_hash)
+          : (await this.log.treeHashes(level, first, width, sql)).map((r) => r.hash),
+      (read) => read.length === width,
+    );
     if (rows.length !== width) {
       throw new Error(`tile ${key}: expected ${width} stored hashes, found ${rows.length}`);
     }

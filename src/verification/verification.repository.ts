@@ -56,8 +56,8 @@ export class VerificationRepository {
    * Everything the verdict needs about one package, in one round trip: the product, the unit, its lot's recall
    * state, who holds it (or where it is going) and when its last event was accepted.
    */
-  async facts(gtin: string, code: string, treeSize: number): Promise<PackageFacts> {
-    const [row] = await this.db.query<PackageFacts>(
+  async facts(gtin: string, code: string, treeSize: number, sql: Sql = this.db): Promise<PackageFacts> {
+    const [row] = await sql.query<PackageFacts>(
       `SELECT p.gtin IS NOT NULL AS gtin_known, p.manufacturer, mp.name AS manufacturer_name, p.name AS product_name,
               p.ndc, p.strength, p.dosage_form, p.container_size,
               i.code, i.lot, i.expiry_code, to_char(i.expiry, 'YYYY-MM-DD') AS expiry, i.status, i.hold, i.custodian,
@@ -76,6 +76,15 @@ export class VerificationRepository {
       [gtin, code, treeSize],
     );
     return row;
+  }
+
+  /**
+   * The unit's latest event on the primary (null: no such unit): every event about a unit sets `last_idx`, so a
+   * standby's row with the same value is the unit as the primary has it now.
+   */
+  async lastIndexOf(code: string): Promise<number | null> {
+    const [row] = await this.db.query<{ last_idx: number }>('SELECT last_idx FROM item WHERE code = $1', [code]);
+    return row?.last_idx ?? null;
   }
 
   /** The manufacturer that registered the GTIN, if any. */

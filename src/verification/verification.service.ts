@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
+import { ReadDatabase } from '../database/read-database';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { TreeService } from '../ledger/tree.service';
 import { Evidence } from '../protocol/evidence';
@@ -27,6 +28,7 @@ export class VerificationService {
     private readonly recorder: VerificationRecorder,
     private readonly checkpoints: CheckpointService,
     private readonly tree: TreeService,
+    private readonly reads: ReadDatabase,
   ) {}
 
   async verify(
@@ -39,7 +41,7 @@ export class VerificationService {
     const checkpoint = this.checkpoints.latest();
     const treeSize = checkpoint?.size ?? 0;
     const code = unitCode(asked.gtin, asked.serial);
-    const facts = await this.repository.facts(asked.gtin, code, treeSize);
+    const facts = await this.facts(asked.gtin, code, treeSize);
     const item = facts.code ? facts : null;
     const reasons = judge(
       asked,
@@ -140,6 +142,24 @@ export class VerificationService {
         checkpoint: checkpoint.note,
       },
     };
+  }
+
+  /**
+   * The package's facts, from a standby when `READ_FROM=replica` (fresh within the bound, ReadDatabase) and the
+   * unit's row there is the primary's current one, asked of the primary after the request arrived: a dispense (or any
+   * event about the unit) acknowledged before the request, by this requester or another, is never missed, and clone
+   * detection is as sound as on the primary. What may lag, by at most the bound: the lot's recall, the product and
+   * party names (PROTOCOL.md §8.5).
+   */
+  private async facts(gtin: string, code: string, treeSize: number): Promise<PackageFacts> {
+    if (!this.reads.standbys) return this.repository.facts(gtin, code, treeSize);
+    const current = this.repository.lastIndexOf(code);
+    // Awaited only when a standby answered; otherwise the primary's own read reports an outage.
+    current.catch(() => undefined);
+    return this.reads.read(
+      (sql) => this.repository.facts(gtin, code, treeSize, sql),
+      async (facts) => facts.last_idx === (await current),
+    );
   }
 
   /** The manufacturer that registered the GTIN: the responder for it. */

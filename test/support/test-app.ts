@@ -24,9 +24,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A whole RxLedger application on a database of its own (real PostgreSQL), ready for supertest. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
+/**
+ * A whole RxLedger application on a database of its own (real PostgreSQL), ready for supertest; on `database` when
+ * given (a migrated database the caller owns).
+ */
+export async function createTestApp(env: Record<string, string> = {}, database?: string): Promise<TestApp> {
+  const databaseUrl = database ?? (await createTestDatabase());
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     DATA_DIR: testDataDir(),
