@@ -4,6 +4,7 @@ import { json } from 'body-parser';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
 import { AppError } from '../common/app-error';
+import { countMembers, findDuplicateMember } from '../protocol/json-members';
 
 export const LARGE_BODY_KEY = 'rxledger:large-body';
 
@@ -65,17 +66,44 @@ export class RequestBodyInterceptor implements NestInterceptor {
       await new Promise<void>((resolve, reject) =>
         parse(request, http.getResponse<Response>(), (error?: unknown) => (error ? reject(error) : resolve())),
       );
+      const scanned = (request as ScannedRequest)[SCANNED];
+      delete (request as ScannedRequest)[SCANNED];
+      if (scanned) checkDuplicateMembers(request.body, scanned.members, scanned.bytes);
     }
     return next.handle();
   }
 }
 
+const SCANNED = Symbol('rxledger:scanned-body');
+type ScannedRequest = Request & { [SCANNED]?: { members: number; bytes: Uint8Array } };
+
 function parser(limits: BodyLimits) {
   return json({
     limit: limits.bytes,
     type: () => true,
-    verify: (_request, _response, bytes) => checkJsonShape(bytes, limits.values, MAX_BODY_DEPTH),
+    verify: (request, _response, bytes) => {
+      const members = checkJsonShape(bytes, limits.values, MAX_BODY_DEPTH);
+      (request as ScannedRequest)[SCANNED] = { members, bytes };
+    },
   });
+}
+
+/**
+ * Refuses (400 DUPLICATE_MEMBER, naming it) a body in which an object repeats a member name (RFC 7493 §2.3):
+ * `JSON.parse` keeps the last, other readers the first (src/protocol/json-members.ts). `members` is what the shape
+ * scan counted in the text; the parsed value holds fewer exactly when a name was repeated, and only then is the text
+ * walked again to name the member.
+ */
+export function checkDuplicateMembers(value: unknown, members: number, bytes: Uint8Array): void {
+  if (countMembers(value) === members) return;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const member = findDuplicateMember(text) ?? '(unknown)';
+  throw new AppError(
+    'DUPLICATE_MEMBER',
+    `the request body repeats the member ${member}: JSON readers disagree on which of the two counts, so neither does`,
+    HttpStatus.BAD_REQUEST,
+    { member },
+  );
 }
 
 function hasBody(request: Request): boolean {
@@ -94,15 +122,18 @@ const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 
 /**
  * Refuses (400) JSON text nested deeper than `maxDepth` or holding more than `maxValues` array elements and object
  * members, in one pass over the bytes without building anything. Syntax is left to `JSON.parse`: a malformed text
- * only has to not crash the scan.
+ * only has to not crash the scan. Returns the number of object members (a `:` outside strings each), for
+ * `checkDuplicateMembers`.
  */
-export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: number): void {
+export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: number): number {
   let depth = 0;
   let values = 0;
+  let members = 0;
   let inString = false;
   let opened = false;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -111,7 +142,7 @@ export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: n
       // Jump to the closing quote natively: one not preceded by an odd number of backslashes.
       let end = buffer.indexOf(QUOTE, i);
       while (end > 0 && escaped(bytes, end)) end = buffer.indexOf(QUOTE, end + 1);
-      if (end < 0) return;
+      if (end < 0) return members;
       i = end;
       inString = false;
       continue;
@@ -138,6 +169,8 @@ export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: n
       depth--;
     } else if (c === COMMA) {
       values++;
+    } else if (c === COLON) {
+      members++;
     }
     if (values > maxValues) {
       throw new AppError(
@@ -148,6 +181,7 @@ export function checkJsonShape(bytes: Uint8Array, maxValues: number, maxDepth: n
       );
     }
   }
+  return members;
 }
 
 /** Whether the byte at `at` is escaped: preceded by an odd number of backslashes. */

@@ -4,9 +4,12 @@
  * are long lists (`registry`, `events`, `items`) one element at a time, each element parsed on its own.
  *
  * Only the top-level object and those lists are scanned here; every value handed over is parsed by `JSON.parse`, so
- * what is accepted is exactly JSON. A member or element that is not JSON is reported and skipped; text that is not an
+ * what is accepted is exactly JSON, and a value in which an object repeats a member name is refused (reported and
+ * skipped: `JSON.parse` would keep the last, other readers the first). A member or element that is not JSON is reported and skipped; text that is not an
  * object of members at all stops the reading with a `BundleSyntaxError`. Pure (no Node APIs): text chunks in, values out.
  */
+
+import { countMembers, findDuplicateMember } from '../protocol/json-members';
 
 export interface BundleSink {
   member(name: string, value: unknown): void;
@@ -43,6 +46,7 @@ type State =
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COLON = 0x3a;
 
 export class BundleJsonSplitter {
   private state: State = 'start';
@@ -56,6 +60,8 @@ export class BundleJsonSplitter {
   private inString = false;
   private escaped = false;
   private primitive = false;
+  /** Object members (a `:` outside strings each) of the value being captured: see src/protocol/json-members.ts. */
+  private colons = 0;
 
   constructor(
     private readonly sink: BundleSink,
@@ -166,6 +172,7 @@ export class BundleJsonSplitter {
     this.inString = false;
     this.escaped = false;
     this.primitive = false;
+    this.colons = 0;
   }
 
   /** Scans the value being captured from `i`: the index just after its end, or -1 if it goes on past the chunk. */
@@ -189,6 +196,8 @@ export class BundleJsonSplitter {
         if (c === 0x2c || c === 0x5d || c === 0x7d || WHITESPACE.has(c)) return j;
       } else if (c === QUOTE) {
         this.inString = true;
+      } else if (c === COLON) {
+        this.colons++;
       } else if (c === 0x7b || c === 0x5b) {
         this.depth++;
       } else if (c === 0x7d || c === 0x5d) {
@@ -214,8 +223,18 @@ export class BundleJsonSplitter {
       return;
     }
     const path = kind === 'element' ? `${this.key}[${this.position}]` : this.key;
-    const value = parse(text);
+    let value = parse(text);
     if (value === INVALID) this.sink.malformed(path, `not valid JSON (at character ${at - text.length})`);
+    else if (countMembers(value) !== this.colons) {
+      // An object repeats a member name: JSON.parse kept the last, another reader would keep the first.
+      const member = findDuplicateMember(text) ?? '(unknown)';
+      const where = member.startsWith('$') ? `${path}${member.slice(1)}` : `${path}.${member}`;
+      this.sink.malformed(
+        where,
+        'the member name appears twice in its object (RFC 7493 §2.3); JSON readers disagree on which counts',
+      );
+      value = INVALID;
+    }
     if (kind === 'element') {
       if (value !== INVALID) this.sink.element(this.key, this.position, value);
       this.position++;

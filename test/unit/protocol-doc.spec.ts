@@ -469,6 +469,7 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       'PAYLOAD_TOO_LARGE',
       'BODY_TOO_DEEP',
       'BODY_TOO_MANY_VALUES',
+      'DUPLICATE_MEMBER',
       'UNAUTHENTICATED',
       'TOO_MANY_AUTH_FAILURES',
       'FORBIDDEN',
