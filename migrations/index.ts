@@ -2,6 +2,7 @@ import { LedgerCore1763935200000 } from './1763935200000-LedgerCore';
 import { SupplyChain1763942400000 } from './1763942400000-SupplyChain';
 import { Verification1763949600000 } from './1763949600000-Verification';
 import { Reports1763956800000 } from './1763956800000-Reports';
+import { EpcisCapture1764950400000 } from './1764950400000-EpcisCapture';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   SupplyChain1763942400000,
   Verification1763949600000,
   Reports1763956800000,
+  EpcisCapture1764950400000,
 ];

@@ -19,6 +19,7 @@ import { DistributorsModule } from './distributors/distributors.module';
 import { DispensersModule } from './dispensers/dispensers.module';
 import { VerificationModule } from './verification/verification.module';
 import { ReportsModule } from './reports/reports.module';
+import { EpcisRestModule } from './epcis-rest/epcis-rest.module';
 import { WebModule } from './web/web.module';
 
 export interface AppOptions {
@@ -66,6 +67,7 @@ export class AppModule {
         DispensersModule,
         VerificationModule,
         ReportsModule,
+        EpcisRestModule,
         HealthModule,
         WebModule,
       ],

@@ -42,7 +42,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     response.status(status).json(body);
   }
 
-  private describe(exception: unknown): [number, ErrorBody] {
+  /** The status and body of a thrown value (also used by the EPCIS REST binding's RFC 7807 filter). */
+  describe(exception: unknown): [number, ErrorBody] {
     if (exception instanceof AppError) return [exception.status, exception.toBody()];
     // Nest (platform-express 12) wraps body-parser's errors in an HttpException whose `cause` is the original.
     const parserError = (exception instanceof HttpException ? exception.cause : exception) as BodyParserError;
