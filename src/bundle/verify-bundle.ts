@@ -8,7 +8,8 @@
  *  (c) every event's signature, by the key its signer could sign with at that log position according to the
  *      bundled key history, which is replayed with the server's own registry rules (genesis rule included) and is
  *      itself proven by (b);
- *  (d) the chain of custody of every unit listed in `items` (./custody-model.ts), and that the histories the bundle
+ *  (d) the chain of custody of every unit listed in `items`: the events replayed through the server's own custody
+ *      rules (./custody-replay.ts, src/protocol/custody), each refusal reported with the server's code; and that the histories the bundle
  *      claims are the ones its events make;
  *  (e) that the summary counts what the bundle holds.
  *
@@ -45,13 +46,13 @@ import {
 } from './bundle-shape';
 import { BundleJsonSplitter, BundleSink, BundleSyntaxError } from './bundle-stream';
 import {
+  BundleCustody,
   CustodyIssue,
-  CustodyModel,
   ITEM_EVENT_TYPES,
   PRODUCT_EVENT_TYPES,
   ProductEvent,
-  STATELESS_RULES,
-} from './custody-model';
+  STATELESS_CODES,
+} from './custody-replay';
 import { KeyHistory, Signer } from './key-history';
 
 export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
@@ -169,7 +170,10 @@ export class BundleVerifier implements BundleSink {
   private readonly counts = { registryEvents: 0, events: 0, items: 0, signatures: 0 };
   private summary: { events: number; items: number; registryEvents: number } | null = null;
   private readonly keys = new KeyHistory();
-  private readonly custody = new CustodyModel();
+  private readonly custody = new BundleCustody(
+    { party: (gln) => this.keys.partyAsOf(gln) },
+    () => this.windowed,
+  );
   private readonly lastIndex = { registry: -1, events: -1 };
   /** Leaf hashes of the registry entries, by index: an index in both lists must be the same entry. */
   private readonly registryLeaves = new Map<number, string>();
@@ -553,13 +557,13 @@ export class BundleVerifier implements BundleSink {
     this.checkInWindow(index, event.type, event.time);
     let issues;
     try {
-      issues = this.custody.apply(index, event, signer?.party?.role, `${path}.event`);
+      issues = this.custody.apply(index, event, signer?.party?.role, acceptedAtMs, `${path}.event`);
     } catch (error) {
       this.shapeFailure(error, index);
       return;
     }
     for (const issue of issues) {
-      if (STATELESS_RULES.has(issue.rule)) this.custodyIssue(index, issue);
+      if (STATELESS_CODES.has(issue.rule)) this.custodyIssue(index, issue);
       else if (this.windowed) continue;
       else if (this.withheld.size > 0) this.deferred.push({ index, issue });
       else this.custodyIssue(index, issue);
