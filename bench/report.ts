@@ -24,11 +24,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { Pool } from 'pg';
 import Cursor from 'pg-cursor';
+import { verifyBundleText } from '../src/bundle/verify-bundle';
+import { formatVerifierKey, parseSignerKey } from '../src/checkpoint';
 import { appendCheckDigit } from '../src/gs1/check-digit';
 import { makeGtin14, makeSscc } from '../src/gs1/identifiers';
 import { LedgerEvent } from '../src/protocol/event';
 import { containerCode, unitCode } from '../src/protocol/item-code';
 import { PartyRole } from '../src/protocol/registry';
+import { verifyStrictNode } from '../src/signing/ed25519-node';
 import { signedEventBytes, keyIdOf } from '../src/signing/event-signing';
 import { BenchArgs } from './lib/args';
 import { HttpClient } from './lib/http-load';
@@ -124,6 +127,14 @@ interface ExportRun {
   logEvents: number;
   peakRssMiB: number;
   idleRssMiB: number;
+}
+
+/** The offline verifier (`rxledger verify-bundle`) on a lot's bundle: parse, proofs, signatures, replay of the rules. */
+interface VerifyRun {
+  units: number;
+  ms: number[];
+  unitEvents: number;
+  logEvents: number;
 }
 
 runBench(async (teardown) => {
@@ -227,6 +238,7 @@ runBench(async (teardown) => {
   // 3. Exports over HTTP.
   await download(server.baseUrl, `/v1/reports/lot?gtin=${gtin}&lot=${lots[0].lot}&format=csv`, regulator.token); // warm-up
   const runs: ExportRun[] = [];
+  const bundles = new Map<number, Buffer>();
   for (const lot of lots) {
     for (const format of FORMATS) {
       const run: ExportRun = {
@@ -250,6 +262,7 @@ runBench(async (teardown) => {
         run.peakRssMiB = Math.max(run.peakRssMiB, sampler.stop());
         if (result.status !== 200) throw new Error(`export answered ${result.status}`);
         check(format, result, lot);
+        if (result.body && format === 'bundle') bundles.set(lot.units, result.body);
         run.ms.push(result.ms);
         run.bytes = result.bytes;
         note(
@@ -278,6 +291,25 @@ runBench(async (teardown) => {
       `server peak RSS ${pdfPeakRssMiB.toFixed(0)} MiB${SAVE_PDF ? `, saved to ${SAVE_PDF}` : ''}`,
   );
 
+  // The verifier on each lot's bundle (the first round's), in this process, as `rxledger verify-bundle` runs it
+  // (after the exports: it holds this process's event loop, and the server closes idle keep-alive connections).
+  const { verifier } = parseSignerKey(BENCH_SECRETS.logPrivateKey);
+  const trustedKey = formatVerifierKey(verifier.name, verifier.publicKey);
+  const verifies: VerifyRun[] = [];
+  for (const lot of lots) {
+    const text = bundles.get(lot.units)!.toString('utf8');
+    const run: VerifyRun = { units: lot.units, ms: [], unitEvents: lot.unitEvents, logEvents: lot.logEvents };
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = nowMs();
+      const report = verifyBundleText(text, trustedKey, { verifySignature: verifyStrictNode });
+      run.ms.push(nowMs() - started);
+      if (!report.ok)
+        throw new Error(`verify-bundle refused the ${lot.lot} bundle: ${JSON.stringify(report.failures[0])}`);
+      note(`  ${count(lot.units)} units, verify-bundle: ${(run.ms[round] / 1000).toFixed(2)} s`);
+    }
+    verifies.push(run);
+  }
+
   // 4. Report.
   printTable(
     'Seeding (through the API, signed events)',
@@ -305,6 +337,22 @@ runBench(async (teardown) => {
     };
   });
   printTable(`Exports of a lot by a regulator (median of ${ROUNDS})`, rows);
+  printTable(
+    `The verifier (verify-bundle: proofs, signatures, replay of the custody rules) beside the export (median of ${ROUNDS})`,
+    verifies.map((run) => {
+      const exported = runs.find((r) => r.units === run.units && r.format === 'bundle')!;
+      const [verifyS, exportS] = [median(run.ms) / 1000, median(exported.ms) / 1000];
+      return {
+        units: count(run.units),
+        'verify s': verifyS.toFixed(2),
+        'verify log events/s': count(run.logEvents / verifyS),
+        'verify unit-events/s': count(run.unitEvents / verifyS),
+        'export s': exportS.toFixed(2),
+        'export log events/s': count(run.logEvents / exportS),
+        'export unit-events/s': count(run.unitEvents / exportS),
+      };
+    }),
+  );
   printTable(`PDF of the ${count(largestLot.units)}-unit lot (once)`, [
     {
       seconds: (pdf.ms / 1000).toFixed(2),
@@ -350,6 +398,13 @@ runBench(async (teardown) => {
     })),
     baselineRowsPerS: Object.fromEntries(baselineRates),
     pdf: { units: largestLot.units, ms: pdf.ms, bytes: pdf.bytes, peakRssMiB: pdfPeakRssMiB },
+    verifies: verifies.map((run) => ({
+      units: run.units,
+      ms: run.ms,
+      medianMs: median(run.ms),
+      logEventsPerS: run.logEvents / (median(run.ms) / 1000),
+      unitEventsPerS: run.unitEvents / (median(run.ms) / 1000),
+    })),
     exports: runs.map((run) => ({
       units: run.units,
       format: run.format,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { Sql } from '../../src/database/database';
 import { LogRepository, NewLogEntry } from '../../src/ledger/log.repository';
-import { Item, Shipment } from '../../src/supply-chain/custody.model';
+import { Item, Shipment } from '../../src/protocol/custody';
 import { CustodyRepository } from '../../src/supply-chain/custody.repository';
 import { VerificationRepository } from '../../src/verification/verification.repository';
 import type { Database } from '../../src/database/database';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database';
-import { Alert, Product, Shipment } from './custody.model';
+import { Alert, Product, Shipment } from '../protocol/custody';
 import { toAlert, toProduct, toShipment } from './custody.repository';
 
 export interface InventoryLine {

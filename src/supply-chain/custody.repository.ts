@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, Sql } from '../database/database';
-import { Alert, AlertKind, Hold, Item, ItemStatus, Lot, Product, Shipment, TransactionInfo } from './custody.model';
+import { Alert, AlertKind, Hold, Item, ItemStatus, Lot, Product, Shipment, TransactionInfo } from '../protocol/custody';
 
 interface ItemRow {
   code: string;

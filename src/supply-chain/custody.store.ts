@@ -1,6 +1,6 @@
 import { Sql } from '../database/database';
 import { IntakeStore } from '../ledger/event-type';
-import { Alert, Item, Lot, Product, Shipment } from './custody.model';
+import { Alert, CustodyState, Item, Lot, Product, recordHistory, Shipment } from '../protocol/custody';
 import { CustodyRepository } from './custody.repository';
 
 const lotKey = (gtin: string, lot: string) => `${gtin}\u0000${lot}`;
@@ -8,9 +8,10 @@ const lotKey = (gtin: string, lot: string) => `${gtin}\u0000${lot}`;
 /**
  * The supply-chain state for one intake transaction: items (with the contents of containers, at any depth),
  * products, lots, company prefixes, shipments and alerts, loaded in bulk for a whole batch of events, changed in
- * memory by the rules in log order, and written back in bulk.
+ * memory by the rules in log order (src/protocol/custody, the rules the offline verifier replays too), and written
+ * back in bulk.
  */
-export class CustodyStore extends IntakeStore {
+export class CustodyStore extends IntakeStore implements CustodyState {
   private readonly wanted = {
     items: new Set<string>(),
     absent: new Set<string>(),
@@ -197,8 +198,10 @@ export class CustodyStore extends IntakeStore {
       .map(([granted, gln]) => ({ prefix: granted, gln }));
   }
 
-  prefixesOf(gln: string): string[] {
-    return [...this.prefixes].filter(([, holder]) => holder === gln).map(([prefix]) => prefix);
+  heldPrefix(holder: string, gtin: string): string | undefined {
+    for (const [prefix, gln] of this.prefixes)
+      if (gln === holder && gtin.slice(1, 1 + prefix.length) === prefix) return prefix;
+    return undefined;
   }
 
   shipment(id: string): Shipment | undefined {
@@ -215,14 +218,14 @@ export class CustodyStore extends IntakeStore {
     this.remember(item);
     this.taken.delete(item.code);
     this.created.add(item.code);
-    this.recordHistory(item.code, index);
+    recordHistory(this.history, item.code, index);
   }
 
   /** Marks an item changed by the event at `index` (its history gets that index). */
   touch(item: Item, index: number): void {
     item.lastIndex = index;
     if (!this.created.has(item.code)) this.changed.add(item.code);
-    this.recordHistory(item.code, index);
+    recordHistory(this.history, item.code, index);
   }
 
   setParent(item: Item, parent: string | null): void {
@@ -262,12 +265,6 @@ export class CustodyStore extends IntakeStore {
     const seq = this.alertSeqs.get(index) ?? 0;
     this.alertSeqs.set(index, seq + 1);
     return seq;
-  }
-
-  private recordHistory(code: string, index: number): void {
-    const list = this.history.get(code);
-    if (!list) this.history.set(code, [index]);
-    else if (list[list.length - 1] !== index) list.push(index);
   }
 
   async flush(sql: Sql): Promise<void> {

@@ -1,5 +1,5 @@
 import { IntakeStore } from '../ledger/event-type';
-import { Item } from './custody.model';
+import { Item } from '../protocol/custody';
 import { CustodyStore } from './custody.store';
 
 /**

@@ -1,5 +1,5 @@
 import { Sql } from '../database/database';
-import { Item } from '../supply-chain/custody.model';
+import { Item } from '../protocol/custody';
 import { CustodyStore } from '../supply-chain/custody.store';
 import { ReturnVerifications } from '../supply-chain/return-verifications';
 import { VerificationRepository } from './verification.repository';

@@ -452,8 +452,8 @@ describe('docs/PROTOCOL.md tables match the code', () => {
   });
 
   it('lists every supply-chain code as 422 and every report code', () => {
-    const declared = fs.readFileSync(path.join(ROOT, 'src/supply-chain/supply-chain.errors.ts'), 'utf8');
-    const union = /export type SupplyChainCode =([^;]+);/.exec(declared)![1];
+    const declared = fs.readFileSync(path.join(ROOT, 'src/protocol/custody/violation.ts'), 'utf8');
+    const union = /export type CustodyCode =([^;]+);/.exec(declared)![1];
     const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
     expect(codes.length).toBeGreaterThan(30);
     const rows = errorRows();

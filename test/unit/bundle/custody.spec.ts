@@ -1,7 +1,9 @@
 /**
  * The chain of custody the verifier judges in a bundle: each transfer received by its named recipient, no item in
  * two places, no gap between the commissioning and the last event. The logs here hold events the server would have
- * refused: a bundle proving them is evidence that the log itself is wrong, and the verifier must say so.
+ * refused: a bundle proving them is evidence that the log itself is wrong, and the verifier must say so, with the
+ * code the server answers (the verifier replays the server's own rules, src/protocol/custody): one finding per event,
+ * the server's first refusal.
  */
 import { BundleFailure, BundleReport, verifyBundle } from '../../../src/bundle';
 import { unitCode } from '../../../src/protocol/item-code';
@@ -47,12 +49,7 @@ describe('the chain of custody in a bundle', () => {
       {
         check: 'custody',
         index: diverted.index,
-        item: j.lotA[3],
-        message: expect.stringMatching(
-          new RegExp(
-            `${j.otherDistributor.gln} receives 3 items .* of shipment ASN-7, which ${j.distributor.gln} addressed to ${j.pharmacy.gln}`,
-          ),
-        ),
+        message: `log index ${diverted.index}: receive: NOT_RECIPIENT: shipment ASN-7 is addressed to ${j.pharmacy.gln}, not ${j.otherDistributor.gln}`,
       },
     ]);
   });
@@ -70,7 +67,9 @@ describe('the chain of custody in a bundle', () => {
     j.chain.histories.get(j.lotA[3])!.push(again.index);
     const failures = custodyFailures(verifyBundle(j.chain.bundle(j.chain.lotScope('LOT-A'), j.lotA), j.log.vkey, fast));
     expect(failures.map((f) => [f.index, f.message])).toEqual(
-      expect.arrayContaining([[again.index, expect.stringMatching(/already received at log index/)]]),
+      expect.arrayContaining([
+        [again.index, expect.stringMatching(/SHIPMENT_ALREADY_RECEIVED: .* received at log index/)],
+      ]),
     );
   });
 
@@ -82,9 +81,8 @@ describe('the chain of custody in a bundle', () => {
       expect(custodyFailures(verifyLotA(j))).toEqual([
         expect.objectContaining({
           index: twice.index,
-          message: expect.stringMatching(
-            /acts on 3 items .* in transit \(shipment ASN-7 of .* to .*\) \(an item in two places\)/,
-          ),
+          item: j.containers.caseA2,
+          message: expect.stringMatching(/ship: ITEM_IN_TRANSIT: 4 item\(s\) are in transit/),
         }),
       ]);
     });
@@ -96,9 +94,9 @@ describe('the chain of custody in a bundle', () => {
       expect(custodyFailures(verifyLotA(j))).toEqual([
         expect.objectContaining({
           index: stale.index,
-          item: j.lotA[3],
+          item: j.containers.caseA2,
           message: expect.stringMatching(
-            new RegExp(`${j.manufacturer.gln} acts on 3 items .* held by ${j.distributor.gln}`),
+            new RegExp(`NOT_CUSTODIAN: ${j.manufacturer.gln} does not hold 4 of the items`),
           ),
         }),
       ]);
@@ -117,7 +115,9 @@ describe('the chain of custody in a bundle', () => {
         expect.objectContaining({
           index: again.index,
           item: unitCode(j.chain.gtin, 'LOT-A-4'),
-          message: expect.stringMatching(/commissioned before \(an item in two places\)/),
+          message: expect.stringMatching(
+            /commission: SERIAL_ALREADY_COMMISSIONED: 1 serial\(s\) were commissioned before/,
+          ),
         }),
       ]);
     });
@@ -126,7 +126,11 @@ describe('the chain of custody in a bundle', () => {
       const j = journey();
       const repack = j.chain.pack(j.distributor, j.chain.newContainer(), [j.lotA[4]]);
       expect(custodyFailures(verifyLotA(j))).toEqual([
-        expect.objectContaining({ index: repack.index, message: expect.stringMatching(/while still packed in/) }),
+        expect.objectContaining({
+          index: repack.index,
+          item: j.lotA[4],
+          message: expect.stringMatching(/pack: ITEM_IN_CONTAINER: 1 item\(s\) are packed in a container/),
+        }),
       ]);
     });
 
@@ -136,7 +140,7 @@ describe('the chain of custody in a bundle', () => {
       expect(custodyFailures(verifyLotA(j))).toEqual([
         expect.objectContaining({
           index: again.index,
-          message: expect.stringMatching(/left the supply chain before \(dispensed at log index \d+\)/),
+          message: expect.stringMatching(/dispense: ITEM_DISPENSED: 1 item\(s\) are already dispensed/),
         }),
       ]);
     });
@@ -151,12 +155,10 @@ describe('the chain of custody in a bundle', () => {
     const byDistributor = j.log.append(j.distributor, 'dispense', { items: [j.lotA[5]] });
     j.chain.histories.get(j.lotA[5])!.push(byDistributor.index);
     const failures = custodyFailures(verifyLotA(j));
-    expect(failures.map((f) => f.message)).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/a distributor may not sign dispense events/),
-        expect.stringMatching(new RegExp(`${j.distributor.gln} acts on .* held by ${j.pharmacy.gln}`)),
-      ]),
-    );
+    // The server's first refusal is the role (the distributor does not hold the unit either).
+    expect(failures.map((f) => f.message)).toEqual([
+      expect.stringMatching(/dispense: ACTOR_ROLE_NOT_ALLOWED: a distributor may not sign dispense events/),
+    ]);
     const mint = j.log.append(j.pharmacy, 'commission', {
       gtin: j.chain.gtin,
       lot: 'LOT-A',
@@ -174,10 +176,7 @@ describe('the chain of custody in a bundle', () => {
         .filter((f) => f.index === mint.index)
         .map((f) => f.message),
     ).toEqual([
-      expect.stringMatching(/a dispenser may not sign commission events/),
-      expect.stringMatching(
-        new RegExp(`commissions serials of GTIN ${j.chain.gtin}, which ${j.manufacturer.gln} registered`),
-      ),
+      expect.stringMatching(/commission: ACTOR_ROLE_NOT_ALLOWED: a dispenser may not sign commission events/),
     ]);
   });
 
@@ -205,8 +204,7 @@ describe('the chain of custody in a bundle', () => {
     expect(custodyFailures(verifyLotA(j))).toEqual([
       expect.objectContaining({
         index: late.index,
-        item: six,
-        message: expect.stringMatching(/already received at log index/),
+        message: expect.stringMatching(/receive: SHIPMENT_ALREADY_RECEIVED: shipment ASN-7 was received at log index/),
       }),
     ]);
   });
@@ -214,9 +212,18 @@ describe('the chain of custody in a bundle', () => {
   it('follows holds: a clear of a case acts only on what in it is on hold', () => {
     const j = journey();
     const onHold = new Set<string>();
-    j.chain.hold(j.distributor, 'quarantine', [j.lotA[3]], onHold);
+    j.chain.hold(j.distributor, 'quarantine', [j.containers.caseA2], onHold);
+    j.chain.hold(j.manufacturer, 'clear', [j.lotA[3]], onHold);
     j.chain.hold(j.manufacturer, 'clear', [j.containers.caseA2], onHold);
     expect(verifyLotA(j)).toMatchObject({ ok: true });
+    // Clearing a case that is not on hold (only a unit in it is) is refused, as the server refuses it.
+    const k = journey();
+    const held = new Set<string>();
+    k.chain.hold(k.distributor, 'quarantine', [k.lotA[3]], held);
+    const clear = k.chain.hold(k.manufacturer, 'clear', [k.containers.caseA2], held);
+    expect(custodyFailures(verifyBundle(k.bundleOfLot('LOT-A'), k.log.vkey, fast))).toEqual([
+      expect.objectContaining({ index: clear.index, message: expect.stringMatching(/clear: NOT_ON_HOLD/) }),
+    ]);
   });
 
   it('accepts a recall of the lot in the bundle, but not an event about another product', () => {
@@ -230,6 +237,7 @@ describe('the chain of custody in a bundle', () => {
     withOther.events.push(j.log.bundled(other));
     withOther.summary.events++;
     expect(custodyFailures(verifyBundle(withOther, j.log.vkey, fast))).toEqual([
+      expect.objectContaining({ index: other.index, message: expect.stringMatching(/recall: PRODUCT_UNKNOWN/) }),
       expect.objectContaining({
         index: other.index,
         message: expect.stringMatching(/about none of the bundle's items/),
