@@ -4,12 +4,13 @@
  */
 import { ReportScope } from '../protocol/bundle';
 
-export const REPORT_FORMATS = ['bundle', 'epcis', 'csv', 'pdf'] as const;
+export const REPORT_FORMATS = ['bundle', 'epcis', 'epcis-xml', 'csv', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export const MEDIA_TYPES: Record<ReportFormat, string> = {
   bundle: 'application/json; charset=utf-8',
   epcis: 'application/ld+json; charset=utf-8',
+  'epcis-xml': 'application/xml; charset=utf-8',
   csv: 'text/csv; charset=utf-8; header=present',
   pdf: 'application/pdf',
 };
@@ -17,6 +18,7 @@ export const MEDIA_TYPES: Record<ReportFormat, string> = {
 const EXTENSIONS: Record<ReportFormat, string> = {
   bundle: 'bundle.json',
   epcis: 'epcis.jsonld',
+  'epcis-xml': 'epcis.xml',
   csv: 'csv',
   pdf: 'pdf',
 };

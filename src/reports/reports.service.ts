@@ -12,6 +12,7 @@ import { unitCode } from '../protocol/item-code';
 import { writeBundle } from './formats/bundle.format';
 import { writeCsv } from './formats/csv.format';
 import { writeEpcis } from './formats/epcis.format';
+import { writeEpcisXml } from './formats/epcis-xml.format';
 import { writePdf } from './formats/pdf.format';
 import { checkpointFingerprint, ReportContext } from './report-context';
 import { describeScope, MEDIA_TYPES, ReportFormat, reportFileName } from './report-scope';
@@ -152,6 +153,8 @@ export class ReportsService {
         return writeCsv(snapshot, context, sink);
       case 'epcis':
         return writeEpcis(snapshot, context, sink);
+      case 'epcis-xml':
+        return writeEpcisXml(snapshot, context, sink);
       case 'pdf':
         return writePdf(snapshot, context, sink);
     }

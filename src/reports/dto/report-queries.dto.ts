@@ -9,7 +9,7 @@ export class ReportFormatQuery {
     enum: REPORT_FORMATS,
     default: 'bundle',
     description:
-      'bundle: evidence bundle (JSON, verifiable offline); epcis: EPCIS 2.0 JSON-LD; csv: one row per item per event ' +
+      'bundle: evidence bundle (JSON, verifiable offline); epcis: EPCIS 2.0 JSON-LD; epcis-xml: EPCIS 1.2 XML (GS1 US DSCSA guideline); csv: one row per item per event ' +
       'with the DSCSA transaction information; pdf: a report for people',
   })
   @IsOptional()

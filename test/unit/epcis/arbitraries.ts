@@ -117,6 +117,7 @@ function entryOf(bodies: fc.Arbitrary<{ type: string; body: unknown }>): fc.Arbi
 const text = (max: number) =>
   fc
     .string({ unit: 'grapheme', minLength: 1, maxLength: max })
+    // eslint-disable-next-line no-control-regex
     .filter((t) => /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]+$/u.test(t));
 const lots = fc.uniqueArray(gs1Text, { minLength: 1, maxLength: 3 });
 const ndcGtin = fc
