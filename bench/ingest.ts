@@ -1,5 +1,7 @@
 /**
  * `npm run bench:ingest [-- --duration 15 --single 20000 --batched 60000 --bulk-units 200000 --profile]`
+ * `--cluster <dir> [--synchronous-commit local]`: the same against a fresh database of the reference cluster
+ * (`npm run cluster`, docs/BENCHMARKS.md "Replication")
  *
  * Signed-event intake end to end over HTTP (DESIGN.md §5: ≥ 5,000 single-serial events/s with batches, ≥ 50% of
  * the machine's raw Ed25519-verify ceiling, merge delay p99 ≤ 1 s, ≥ 100,000 serial updates/s in batched events).
@@ -37,6 +39,7 @@ import { closedLoop, HttpClient, LoadRequest, LoadResult } from './lib/http-load
 import { machineInfo } from './lib/machine';
 import { StatementLog } from './lib/pg-statements';
 import { startBenchDatabase } from './lib/postgres';
+import { primaryNode, startClusterDatabase } from './lib/cluster';
 import { count, ms, note, printJsonLine, printTable, ratio, Row } from './lib/report';
 import { sourceRevision } from './lib/revision';
 import { processMemory } from './lib/rss';
@@ -66,6 +69,10 @@ const CEILING_MS = args.number('ceiling-duration', 3) * 1000;
 const DISTRIBUTORS = 4;
 const PROFILE = args.flag('profile');
 const KEEP = args.flag('keep');
+/** `--cluster <dir>`: a fresh database on the reference cluster of <dir> (`npm run cluster`), not an embedded one. */
+const CLUSTER = args.string('cluster', '');
+/** With `--cluster`: the bench database's `synchronous_commit` (`local`: commits wait for no standby). */
+const SYNCHRONOUS_COMMIT = args.string('synchronous-commit', '');
 const PREFIX = '0614141';
 const GOAL = { eventsPerSecond: 5_000, ofCeiling: 0.5, mergeP99Ms: 1_000, serialUpdatesPerSecond: 100_000 };
 
@@ -102,7 +109,18 @@ runBench(async (teardown) => {
 
   // 1. Database, server, parties.
   const statements = PROFILE ? new StatementLog() : undefined;
-  const database = await startBenchDatabase({ keep: KEEP, log: statements?.collector() });
+  if (CLUSTER && PROFILE)
+    throw new Error('--profile needs the embedded PostgreSQL (its statement log): drop --cluster');
+  const cluster = CLUSTER
+    ? await startClusterDatabase(CLUSTER, { keep: KEEP, synchronousCommit: SYNCHRONOUS_COMMIT || undefined })
+    : undefined;
+  const database = cluster ?? (await startBenchDatabase({ keep: KEEP, log: statements?.collector() }));
+  if (cluster) {
+    note(
+      `target: the cluster of ${CLUSTER} through HAProxy (primary ${primaryNode(cluster).name}), synchronous_commit ` +
+        `${SYNCHRONOUS_COMMIT || 'as the cluster sets it'}; "PostgreSQL" CPU is the primary's`,
+    );
+  }
   teardown.add('stop PostgreSQL', () => database.stop());
   const pool = new Pool({ connectionString: database.url, max: 4 });
   pool.on('error', (error) => note(`idle PostgreSQL connection: ${error.message}`));
@@ -115,7 +133,7 @@ runBench(async (teardown) => {
   }
   const server = await startServer({ databaseUrl: database.url, dataDir: database.dataDir });
   teardown.add('stop the server', () => server.stop());
-  const postgres = postmasterPid(database.dataDir);
+  const postgres = cluster ? primaryNode(cluster).postmasterPid : postmasterPid(database.dataDir);
   const client = new HttpClient(server.baseUrl, Math.max(CLIENTS, BATCH_CLIENTS, BULK_CLIENTS));
   teardown.add('close HTTP connections', async () => client.close());
   const network = new BenchNetwork(client);
@@ -634,6 +652,8 @@ runBench(async (teardown) => {
       bulkUnits: BULK_UNITS,
       serialsPerCommission: SERIALS_PER_COMMISSION,
       profile: PROFILE,
+      cluster: CLUSTER || undefined,
+      synchronousCommit: SYNCHRONOUS_COMMIT || undefined,
     },
     machine: { ...machine, loadAverageAtEnd },
     ceiling: {

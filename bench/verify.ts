@@ -1,5 +1,7 @@
 /**
  * `npm run bench:verify [-- --serials 10000000 --rate 1000 --duration 10 --concurrency 32 --hops 100]`
+ * `--cluster <dir>`: the same on a fresh database of the reference cluster (`npm run cluster`), plus the rich
+ * endpoint read from the primary only vs from the standbys (docs/BENCHMARKS.md "Replication")
  *
  * Verification (DESIGN.md §5: p99 ≤ 10 ms server-side at 1,000 req/s with 10 M serials stored; throughput ≥ 50%
  * of the same server's trivial endpoint; latency must not grow with the log or an item's history beyond O(log n)).
@@ -52,6 +54,7 @@ import {
 import { machineInfo } from './lib/machine';
 import { StatementCost, StatementLog } from './lib/pg-statements';
 import { startBenchDatabase } from './lib/postgres';
+import { primaryNode, startClusterDatabase } from './lib/cluster';
 import { Random } from './lib/random';
 import { count, ms, note, printJsonLine, printTable, ratio, Row } from './lib/report';
 import { sourceRevision } from './lib/revision';
@@ -81,6 +84,12 @@ const PROFILE = args.flag('profile');
 const HOPS = args.number('hops', 100);
 const SEED = args.number('seed', 1);
 const KEEP = args.flag('keep');
+/**
+ * `--cluster <dir>`: a fresh database on the reference cluster of <dir> (`npm run cluster`) instead of an embedded
+ * PostgreSQL; each point then also measures the rich endpoint from a server reading the primary only against a
+ * server reading the standbys (READ_FROM=replica through HAProxy's read-only port), in interleaved slices.
+ */
+const CLUSTER = args.string('cluster', '');
 const PREFIX = '0614141';
 const EXPIRY = '291231';
 /** Every KEEP_EVERY-th response of a fixed-rate run is kept and checked after the run. */
@@ -146,6 +155,8 @@ interface Point {
   profile?: CpuProfileSummary;
   profileWindows?: { fromUs: number; toUs: number }[];
   statements?: StatementCost[];
+  /** --cluster: the rich endpoint (the mix) from server A (primary only) and server C (primary + standbys). */
+  replicas?: { reads: string; result: LoadResult; cpu: CpuSplit; standbyMs: number }[];
 }
 
 const serial = (k: number) => `S${String(k).padStart(9, '0')}`;
@@ -161,7 +172,16 @@ runBench(async (teardown) => {
 
   // 1. Database and servers.
   const statements = PROFILE ? new StatementLog() : undefined;
-  const database = await startBenchDatabase({ keep: KEEP, log: statements?.collector() });
+  if (CLUSTER && PROFILE)
+    throw new Error('--profile needs the embedded PostgreSQL (its statement log): drop --cluster');
+  const cluster = CLUSTER ? await startClusterDatabase(CLUSTER, { keep: KEEP }) : undefined;
+  const database = cluster ?? (await startBenchDatabase({ keep: KEEP, log: statements?.collector() }));
+  if (cluster) {
+    note(
+      `target: the cluster of ${CLUSTER} through HAProxy (primary ${primaryNode(cluster).name}); "PostgreSQL" CPU ` +
+        `is the primary's`,
+    );
+  }
   teardown.add('stop PostgreSQL', () => database.stop());
   note(`PostgreSQL in ${database.dataDir}${KEEP ? ' (kept after the run)' : ''}`);
   const pool = new Pool({ connectionString: database.url, max: 4 });
@@ -197,7 +217,18 @@ runBench(async (teardown) => {
     },
   });
   teardown.add('stop server B', () => serverB.stop());
-  const postgres = postmasterPid(database.dataDir);
+  // --cluster: server C reads from the standbys; A (like every server by default) from the primary only.
+  const serverC = cluster
+    ? await startServer({
+        databaseUrl: database.url,
+        dataDir: database.dataDir,
+        env: { LOG_LEVEL: 'warn', INTEGRATOR: 'off', READ_FROM: 'replica', READ_DATABASE_URL: cluster.readUrl },
+      })
+    : undefined;
+  if (serverC) teardown.add('stop server C', () => serverC.stop());
+  const clientC = serverC && new HttpClient(serverC.baseUrl, CONCURRENCY);
+  if (clientC) teardown.add('close HTTP connections to C', async () => clientC.close());
+  const postgres = cluster ? primaryNode(cluster).postmasterPid : postmasterPid(database.dataDir);
   const clientA = new HttpClient(serverA.baseUrl, Math.max(CONCURRENCY, SEED_CLIENTS));
   const clientB = new HttpClient(serverB.baseUrl, 256);
   teardown.add('close HTTP connections', async () => {
@@ -500,6 +531,44 @@ runBench(async (teardown) => {
       );
     }
 
+    if (cluster && serverC && clientC) {
+      const sides = [
+        { reads: 'primary only (READ_FROM=primary, server A)', client: clientA, pid: serverA.pid },
+        { reads: 'primary + standbys (READ_FROM=replica, server C)', client: clientC, pid: serverC.pid },
+      ];
+      const standbys = cluster.nodes.filter((node) => node.role === 'standby').map((node) => node.name);
+      const standbyCpu = () => standbys.reduce((sum, name) => sum + cluster.cpuByNode()[name], 0);
+      await closedLoop(clientC, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, next: (i) => mix[i % mix.length] });
+      const slicesBySide = sides.map(() => [] as LoadResult[]);
+      const cpuBySide = sides.map(() => ({ serverMs: 0, postgresMs: 0, benchMs: 0, wallMs: 0, standbyMs: 0 }));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, side] of sides.entries()) {
+          const before = cpuSnapshot([side.pid], postgres);
+          const standbyBefore = standbyCpu();
+          slicesBySide[i].push(
+            await closedLoop(side.client, {
+              concurrency: CONCURRENCY,
+              durationMs: THROUGHPUT_MS / ROUNDS,
+              next: (k) => mix[k % mix.length],
+            }),
+          );
+          const used = cpuBetween(before, cpuSnapshot([side.pid], postgres));
+          for (const key of ['serverMs', 'postgresMs', 'benchMs', 'wallMs'] as const) cpuBySide[i][key] += used[key];
+          cpuBySide[i].standbyMs += standbyCpu() - standbyBefore;
+        }
+      }
+      point.replicas = sides.map((side, i) => {
+        const result = combineResults(slicesBySide[i]);
+        result.kept = [];
+        const { standbyMs, ...cpu } = cpuBySide[i];
+        note(
+          `  rich endpoint x${CONCURRENCY}, ${side.reads}: ${count(result.throughput)} req/s, primary CPU ` +
+            `${(cpu.postgresMs / result.completed).toFixed(3)} ms/req, standbys ${(standbyMs / result.completed).toFixed(3)} ms/req`,
+        );
+        return { reads: side.reads, result, cpu, standbyMs };
+      });
+    }
+
     const treeSize = Number(
       (await pool.query<{ size: string }>('SELECT max(tree_size) AS size FROM checkpoint')).rows[0].size,
     );
@@ -591,6 +660,12 @@ runBench(async (teardown) => {
       if (run.result.failed > 0)
         failures.push(
           `${count(point.serials)} serials, ${run.name}: ${run.result.failed} failed ${JSON.stringify(run.result.statuses)}`,
+        );
+    }
+    for (const { reads, result } of point.replicas ?? []) {
+      if (result.failed > 0)
+        failures.push(
+          `${count(point.serials)} serials, rich endpoint, ${reads}: ${result.failed} failed ${JSON.stringify(result.statuses)}`,
         );
     }
     for (const { endpoint, result } of point.throughput) {
@@ -685,6 +760,24 @@ runBench(async (teardown) => {
     },
   ];
   printTable('Goals (DESIGN.md §5)', goalRows);
+  if (cluster) {
+    printTable(
+      `Reads from standbys: the rich endpoint (the mix) x${CONCURRENCY}, ${ROUNDS} interleaved slices each (CPU ms per request)`,
+      points.flatMap((point) =>
+        (point.replicas ?? []).map((side) => ({
+          serials: count(point.serials),
+          reads: side.reads,
+          'req/s': count(side.result.throughput),
+          'p50 ms': ms(side.result.latency.p50),
+          'p99 ms': ms(side.result.latency.p99),
+          server: (side.cpu.serverMs / side.result.completed).toFixed(3),
+          primary: (side.cpu.postgresMs / side.result.completed).toFixed(3),
+          standbys: (side.standbyMs / side.result.completed).toFixed(3),
+          failed: side.result.failed,
+        })),
+      ),
+    );
+  }
   printTable('Checks (kept answers: verdict, reasons and evidence verified against the signed checkpoint)', [
     ...[...checked].map(([cohort, n]) => ({ check: cohort, result: `${n} ok` })),
     { check: 'failures', result: failures.length },
