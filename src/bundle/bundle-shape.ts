@@ -7,6 +7,7 @@
 import { EVENT_TIME_PATTERN, KEY_ID_PATTERN, LedgerEvent, parseEventTime } from '../protocol/event';
 import { ReportScope } from '../protocol/bundle';
 import { base64ToBytes } from '../bytes';
+import { isGln, isGtin14 } from '../gs1/identifiers';
 
 export class ShapeError extends Error {
   constructor(
@@ -61,6 +62,8 @@ const WITHHELD_MEMBERS = new Set([
   'inclusionProof',
 ]);
 const EVENT_MEMBERS = new Set(['id', 'type', 'actor', 'keyId', 'time', 'body']);
+const ITEM_MEMBERS = new Set(['code', 'history']);
+const SUMMARY_MEMBERS = new Set(['events', 'items', 'registryEvents']);
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -94,6 +97,19 @@ function onlyMembers(value: Record<string, unknown>, allowed: Set<string>, path:
     if (!allowed.has(key)) throw new ShapeError(`${path}.${key}`, 'is not a member of the format');
   }
 }
+
+/**
+ * Where a reader meets members the format does not define (docs/PROTOCOL.md §11: a new member in an answer is a
+ * compatible change, and clients ignore it). The verifier's verdict never depends on them; it lists them in its
+ * limits. Signed events are closed (§2): an unknown member there is refused.
+ */
+export type UnknownMembers = (path: string) => void;
+
+function otherMembers(value: Record<string, unknown>, known: Set<string>, path: string, unknown: UnknownMembers): void {
+  for (const key of Object.keys(value)) if (!known.has(key)) unknown(`${path}.${key}`);
+}
+
+const ignore: UnknownMembers = () => undefined;
 
 function bytes(value: unknown, length: number, path: string): Uint8Array {
   const text = string(value, path);
@@ -137,9 +153,9 @@ function ledgerEvent(value: unknown, path: string): LedgerEvent<Record<string, u
 }
 
 /** One element of `registry` or `events`. */
-export function readEntry(value: unknown, path: string): EntryShape {
+export function readEntry(value: unknown, path: string, unknown: UnknownMembers = ignore): EntryShape {
   const entry = record(value, path);
-  onlyMembers(entry, ENTRY_MEMBERS, path);
+  otherMembers(entry, ENTRY_MEMBERS, path, unknown);
   return {
     index: logIndex(entry.index, `${path}.index`),
     acceptedAtMs: acceptedAtMs(entry.acceptedAt, `${path}.acceptedAt`),
@@ -155,9 +171,9 @@ export function isWithheld(value: unknown): boolean {
 }
 
 /** A withheld element of `events`. */
-export function readWithheld(value: unknown, path: string): WithheldShape {
+export function readWithheld(value: unknown, path: string, unknown: UnknownMembers = ignore): WithheldShape {
   const entry = record(value, path);
-  onlyMembers(entry, WITHHELD_MEMBERS, path);
+  otherMembers(entry, WITHHELD_MEMBERS, path, unknown);
   if (entry.withheld !== true)
     throw new ShapeError(`${path}.withheld`, `expected true, got ${describe(entry.withheld)}`);
   return {
@@ -177,9 +193,9 @@ function inclusionProof(value: unknown, path: string): Uint8Array[] {
 }
 
 /** One element of `items`. */
-export function readItem(value: unknown, path: string): ItemShape {
+export function readItem(value: unknown, path: string, unknown: UnknownMembers = ignore): ItemShape {
   const item = record(value, path);
-  onlyMembers(item, new Set(['code', 'history']), path);
+  otherMembers(item, ITEM_MEMBERS, path, unknown);
   const code = string(item.code, `${path}.code`);
   if (!Array.isArray(item.history))
     throw new ShapeError(`${path}.history`, `expected an array of log indexes, got ${describe(item.history)}`);
@@ -195,7 +211,12 @@ export function readItem(value: unknown, path: string): ItemShape {
   return { code, history };
 }
 
-export function readScope(value: unknown, path: string): ReportScope {
+/**
+ * The scope, checked as the server writes it: GS1 keys as GS1 keys (13 ASCII digits with a valid check digit for a
+ * GLN, 14 for a GTIN: a fullwidth digit is not a digit), a window's bounds in the one form the server writes
+ * (UTC, milliseconds: `acceptedAtMs`) with `from` before `to`.
+ */
+export function readScope(value: unknown, path: string, unknown: UnknownMembers = ignore): ReportScope {
   const scope = record(value, path);
   const kind = string(scope.kind, `${path}.kind`);
   const fields: Record<string, string[]> = {
@@ -207,19 +228,36 @@ export function readScope(value: unknown, path: string): ReportScope {
   };
   const wanted = fields[kind];
   if (!wanted) throw new ShapeError(`${path}.kind`, `unknown scope kind ${JSON.stringify(kind).slice(0, 40)}`);
-  onlyMembers(scope, new Set(['kind', ...wanted]), path);
+  otherMembers(scope, new Set(['kind', ...wanted]), path, unknown);
   for (const field of wanted) string(scope[field], `${path}.${field}`);
-  for (const field of ['from', 'to'].filter((f) => wanted.includes(f))) {
-    if (Number.isNaN(parseEventTime(scope[field] as string))) {
-      throw new ShapeError(`${path}.${field}`, 'expected an RFC 3339 date-time with a time zone');
-    }
+  if (wanted.includes('gtin') && !isGtin14(scope.gtin as string)) {
+    throw new ShapeError(`${path}.gtin`, 'expected a GTIN-14 (14 digits 0-9 with a valid GS1 check digit)');
   }
-  return scope as unknown as ReportScope;
+  if (wanted.includes('gln')) gln(scope.gln, `${path}.gln`);
+  if (wanted.includes('from')) {
+    const from = acceptedAtMs(scope.from, `${path}.from`);
+    const to = acceptedAtMs(scope.to, `${path}.to`);
+    if (!(from < to)) throw new ShapeError(`${path}.to`, 'the window must end after it starts');
+  }
+  const known: Record<string, unknown> = { kind };
+  for (const field of wanted) known[field] = scope[field];
+  return known as unknown as ReportScope;
 }
 
-export function readSummary(value: unknown, path: string): { events: number; items: number; registryEvents: number } {
+/** A GLN: 13 digits 0-9 with a valid GS1 check digit (src/gs1). */
+export function gln(value: unknown, path: string): string {
+  const text = string(value, path);
+  if (!isGln(text)) throw new ShapeError(path, 'expected a GLN (13 digits 0-9 with a valid GS1 check digit)');
+  return text;
+}
+
+export function readSummary(
+  value: unknown,
+  path: string,
+  unknown: UnknownMembers = ignore,
+): { events: number; items: number; registryEvents: number } {
   const summary = record(value, path);
-  onlyMembers(summary, new Set(['events', 'items', 'registryEvents']), path);
+  otherMembers(summary, SUMMARY_MEMBERS, path, unknown);
   const count = (name: string) => logIndex(summary[name], `${path}.${name}`);
   return { events: count('events'), items: count('items'), registryEvents: count('registryEvents') };
 }

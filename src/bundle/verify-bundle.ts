@@ -31,8 +31,10 @@ import { verifyStrict } from '../signing/ed25519';
 import { signedEventBytes } from '../signing/event-signing';
 import { BundleCheck, BundleFailure, BundleReport, DEFAULT_MAX_FAILURES, FailureLog } from './bundle-report';
 import {
+  acceptedAtMs,
   describe,
   EntryShape,
+  gln,
   readEntry,
   isWithheld,
   readItem,
@@ -83,7 +85,8 @@ export const BUNDLE_MEMBERS = [
 type Member = (typeof BUNDLE_MEMBERS)[number];
 const LISTS: ReadonlySet<string> = new Set(['registry', 'events', 'items']);
 const REGISTRY_TYPES: ReadonlySet<string> = new Set(REGISTRY_EVENT_TYPES);
-const GLN = /^\d{13}$/;
+/** How many members the format does not define the report names (docs/PROTOCOL.md §11: they are ignored). */
+const MAX_UNKNOWN_LISTED = 5;
 
 /** Verifies a bundle already parsed from JSON. */
 export function verifyBundle(bundle: unknown, trustedLogKey: string, options: VerifyBundleOptions = {}): BundleReport {
@@ -170,10 +173,7 @@ export class BundleVerifier implements BundleSink {
   private readonly counts = { registryEvents: 0, events: 0, items: 0, signatures: 0 };
   private summary: { events: number; items: number; registryEvents: number } | null = null;
   private readonly keys = new KeyHistory();
-  private readonly custody = new BundleCustody(
-    { party: (gln) => this.keys.partyAsOf(gln) },
-    () => this.windowed,
-  );
+  private readonly custody = new BundleCustody({ party: (gln) => this.keys.partyAsOf(gln) }, () => this.windowed);
   private readonly lastIndex = { registry: -1, events: -1 };
   /** Leaf hashes of the registry entries, by index: an index in both lists must be the same entry. */
   private readonly registryLeaves = new Map<number, string>();
@@ -188,6 +188,11 @@ export class BundleVerifier implements BundleSink {
   private readonly acceptedAt = new Map<number, number>();
   /** What the report must say the bundle does not show (beyond a time window's limit). */
   private readonly extraLimits: string[] = [];
+  /** Members the format does not define, ignored (docs/PROTOCOL.md §11): how many, and the first few paths. */
+  private readonly unknownMembers = { count: 0, paths: [] as string[] };
+  private readonly unknown = (path: string): void => {
+    if (this.unknownMembers.count++ < MAX_UNKNOWN_LISTED) this.unknownMembers.paths.push(path);
+  };
   /** Log index of each (actor, event id): an event is logged once. */
   private readonly eventIds = new Map<string, number>();
   private generatedBy: string | null = null;
@@ -236,20 +241,16 @@ export class BundleVerifier implements BundleSink {
           }
           return;
         case 'scope':
-          this.scope = readScope(value, 'scope');
+          this.scope = readScope(value, 'scope', this.unknown);
           if (this.scope.kind === 'gtin' || this.scope.kind === 'party') {
-            this.window = { from: parseEventTime(this.scope.from), to: parseEventTime(this.scope.to) };
+            this.window = { from: Date.parse(this.scope.from), to: Date.parse(this.scope.to) };
           }
           return;
         case 'generatedAt':
-          if (Number.isNaN(parseEventTime(string(value, 'generatedAt')))) {
-            throw new ShapeError('generatedAt', 'expected an RFC 3339 date-time with a time zone');
-          }
+          acceptedAtMs(value, 'generatedAt'); // the one form the server writes: UTC, milliseconds
           return;
         case 'generatedBy':
-          if (!GLN.test(string(value, 'generatedBy')))
-            throw new ShapeError('generatedBy', 'expected a GLN (13 digits)');
-          this.generatedBy = value as string;
+          this.generatedBy = gln(value, 'generatedBy');
           return;
         case 'log':
           this.readLog(value);
@@ -262,7 +263,7 @@ export class BundleVerifier implements BundleSink {
         case 'items':
           throw new ShapeError(name, `expected an array, got ${describe(value)}`);
         case 'summary':
-          this.summary = readSummary(value, 'summary');
+          this.summary = readSummary(value, 'summary', this.unknown);
           return;
       }
     } catch (error) {
@@ -308,6 +309,7 @@ export class BundleVerifier implements BundleSink {
     for (const name of BUNDLE_MEMBERS) if (!this.seen.has(name)) this.fail('structure', `${name}: missing`);
     this.settleCheckpoint();
     this.eventsAboutNoItem();
+    this.itemsListEveryUnit();
     this.judgeWithheld();
     this.acceptanceOrder();
     this.wholeLot();
@@ -331,11 +333,14 @@ export class BundleVerifier implements BundleSink {
 
   // ---- members ----
 
-  /** Records a member; false when it is not one of the format's (reported). Out-of-order members are reported. */
+  /**
+   * Records a member; false when it is not one of the format's (ignored, and named in the limits: docs/PROTOCOL.md
+   * §11). Out-of-order members are reported.
+   */
   private enter(name: string): boolean {
     const stage = (BUNDLE_MEMBERS as readonly string[]).indexOf(name);
     if (stage < 0) {
-      this.fail('structure', `${name}: not a member of ${BUNDLE_FORMAT}`);
+      this.unknown(name);
       return false;
     }
     if (this.seen.has(name)) {
@@ -423,7 +428,7 @@ export class BundleVerifier implements BundleSink {
     }
     let entry: EntryShape;
     try {
-      entry = readEntry(value, path);
+      entry = readEntry(value, path, this.unknown);
     } catch (error) {
       this.shapeFailure(error);
       return;
@@ -478,7 +483,7 @@ export class BundleVerifier implements BundleSink {
   private withheldEntry(path: string, value: unknown): void {
     let entry: WithheldShape;
     try {
-      entry = readWithheld(value, path);
+      entry = readWithheld(value, path, this.unknown);
     } catch (error) {
       this.shapeFailure(error);
       return;
@@ -574,11 +579,15 @@ export class BundleVerifier implements BundleSink {
     this.fail('custody', `log index ${index}: ${issue.message}`, { index, item: issue.items[0] });
   }
 
-  /** A time-window scope carries the events whose time lies in [from, to) (compared to the millisecond: no false alarm). */
+  /**
+   * A time-window scope carries the events whose event time (the signed `time`, not the acceptance) lies in
+   * [from, to): `to` itself is outside (docs/PROTOCOL.md §9.3). Compared to the millisecond, as the server compares:
+   * the bounds are whole milliseconds, and an event time's finer digits cannot carry it across one.
+   */
   private checkInWindow(index: number, type: string, time: string): void {
     if (!this.window) return;
     const at = parseEventTime(time);
-    if (at < this.window.from || at > this.window.to) {
+    if (at < this.window.from || at >= this.window.to) {
       const { from, to } = this.scope as { from: string; to: string };
       this.fail(
         'custody',
@@ -624,7 +633,7 @@ export class BundleVerifier implements BundleSink {
     let code: string;
     let history: number[];
     try {
-      ({ code, history } = readItem(value, path));
+      ({ code, history } = readItem(value, path, this.unknown));
     } catch (error) {
       this.shapeFailure(error);
       return;
@@ -673,6 +682,19 @@ export class BundleVerifier implements BundleSink {
             `log index ${index}: the event is in the items' histories but not in the bundle`,
           );
       }
+      // Equality, not inclusion (docs/PROTOCOL.md §9.4): every event of the bundle that acts on the unit is in its
+      // history. (Its history may list more: an event moving a container packed before the window.)
+      const listed = new Set(history);
+      const firstWithheld = this.firstWithheld.get(code) ?? Infinity;
+      for (const index of this.madeHistory(code)) {
+        if (listed.has(index) || index > firstWithheld) continue;
+        this.groupedCustody(
+          code,
+          index,
+          'unlisted',
+          `log index ${index}: this ${this.events.get(index)?.type ?? ''} event acts on the items, but their histories do not list it`,
+        );
+      }
       return;
     }
 
@@ -702,9 +724,38 @@ export class BundleVerifier implements BundleSink {
         early[0],
       );
     }
-    const made = unit ? mergeIndexes(early, unit.history) : early;
+    const made = this.madeHistory(code);
     made.forEach((index) => this.aboutItems.add(index));
     this.compareHistories(code, history, made);
+  }
+
+  /** The log indexes of the bundle's events that act on a unit, as the custody replay records them (its history). */
+  private madeHistory(code: string): number[] {
+    const unit = this.custody.unit(code);
+    const early = this.custody.actedOnUncommissioned(code) ?? [];
+    return unit ? mergeIndexes(early, unit.history) : early;
+  }
+
+  /**
+   * `items` lists every unit the bundle's events act on (docs/PROTOCOL.md §9.4): of a time window's events, those of
+   * the scope's GTIN (a `gtin` scope) or all of them (a `party` scope); the unit scopes compare whole histories
+   * instead. A unit reached only through a container packed before the window is not known to the bundle.
+   */
+  private itemsListEveryUnit(): void {
+    const scope = this.scope;
+    if (!this.windowed || !scope || !this.seen.has('items')) return;
+    for (const code of this.custody.unitsActedOn()) {
+      if (this.itemCodes.has(code)) continue;
+      if (scope.kind === 'gtin' && !code.startsWith(`(01)${scope.gtin}(21)`)) continue;
+      const [index] = this.madeHistory(code);
+      if (index === undefined || (this.withheld.size > 0 && [...this.withheld.keys()][0] < index)) continue;
+      this.groupedCustody(
+        code,
+        index,
+        'not-listed',
+        `log index ${index}: this ${this.events.get(index)?.type ?? ''} event acts on the items, but \`items\` does not list them`,
+      );
+    }
   }
 
   private checkInScope(code: string, gtin: string, lot: string | undefined): void {
@@ -881,7 +932,15 @@ export class BundleVerifier implements BundleSink {
       commissioned++;
       if (!this.itemCodes.has(unit.code)) unlisted++;
     }
-    if (unlisted > 0) {
+    const role = this.generatedBy === null ? undefined : this.keys.party(this.generatedBy)?.role;
+    if (unlisted > 0 && (role === 'regulator' || role === 'operator')) {
+      // A regulator's or the operator's export of a lot lists the whole lot (docs/PROTOCOL.md §9.4).
+      this.fail(
+        'custody',
+        `lot ${scope.lot}: the bundle's commissioning events put ${commissioned} units in the lot, ${unlisted} of them ` +
+          `are not in \`items\`, yet the bundle was made for ${this.generatedBy}, a ${role}, whose export lists the whole lot`,
+      );
+    } else if (unlisted > 0) {
       this.extraLimits.push(
         `a partial view of lot ${scope.lot}: the bundle's commissioning events put ${commissioned} units in the lot, ` +
           `${unlisted} of them are not listed (a party's own export lists only the units it held; a regulator's ` +
@@ -928,9 +987,20 @@ export class BundleVerifier implements BundleSink {
         : null,
       counts: { ...this.counts, failures: this.failures.count },
       failures,
-      limits: [...(this.scope && this.windowed ? [windowLimit(this.scope)] : []), ...this.extraLimits],
+      limits: [
+        ...(this.scope && this.windowed ? [windowLimit(this.scope)] : []),
+        ...this.extraLimits,
+        ...(this.unknownMembers.count > 0 ? [unknownLimit(this.unknownMembers)] : []),
+      ],
     };
   }
+}
+
+function unknownLimit({ count, paths }: { count: number; paths: string[] }): string {
+  return (
+    `${count} members the format does not define were ignored (${paths.join(', ')}${count > paths.length ? ', …' : ''}): ` +
+    'a later version of the format may add members (docs/PROTOCOL.md §11); nothing in them was checked or is vouched for'
+  );
 }
 
 function windowLimit(scope: ReportScope): string {

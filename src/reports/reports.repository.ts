@@ -613,25 +613,19 @@ export class ReportSnapshot {
   }
 
   /**
-   * The registry events (party.register, key.add, key.revoke) inside the checkpoint about every party the events
-   * carried in full name (signers included), about the viewer (whose role says what it may read) and about the
-   * operator, who signs them all: in log order. Registry facts are public (GET /v1/parties); those about parties only
-   * withheld events name are left out, since they would tell who those events name. Needs withholdFrom.
+   * The whole registry inside the checkpoint: every registry event (party.register, key.add, key.revoke; §3), in log
+   * order, whoever it is about and whatever the scope. A verifier can then replay every key's history to the
+   * checkpoint, and the export statement's registry digest is the operator's word that no registry index below the
+   * checkpoint is left out (docs/PROTOCOL.md §9.1), which anyone reading the log can check. Registry facts are public
+   * (GET /v1/parties), and a list that does not depend on the events tells nothing about withheld ones.
    */
-  registry(treeSize: number, viewer: string, batch: BatchSize<EventRow>): AsyncGenerator<EventRow[]> {
+  registry(treeSize: number, batch: BatchSize<EventRow>): AsyncGenerator<EventRow[]> {
     return this.stream<EventRow>(
-      `WITH named AS (
-         SELECT DISTINCT p.gln::text AS gln FROM log_entry_party p JOIN rpt_event r ON r.idx = p.idx
-          WHERE NOT EXISTS (SELECT 1 FROM rpt_withheld w WHERE w.idx = r.idx)
-         UNION
-         SELECT gln::text FROM party WHERE role = 'operator' OR gln = $3
-       )
-       SELECT e.idx, ${iso('e.accepted_at')}, e.event_json, e.signature, e.event_hash, e.event_type
+      `SELECT e.idx, ${iso('e.accepted_at')}, e.event_json, e.signature, e.event_hash, e.event_type
          FROM log_entry e
         WHERE e.event_type = ANY($1::text[]) AND e.idx < $2
-          AND (e.event_json::jsonb #>> '{body,gln}') IN (SELECT gln FROM named)
         ORDER BY e.idx`,
-      [[...REGISTRY_EVENT_TYPES], treeSize, viewer],
+      [[...REGISTRY_EVENT_TYPES], treeSize],
       batch,
     );
   }

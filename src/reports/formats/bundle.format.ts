@@ -39,12 +39,7 @@ export async function writeBundle(
     `"log":${JSON.stringify({ origin: context.log.origin, verifierKey: context.log.verifierKey })},` +
     `"checkpoint":${JSON.stringify(context.checkpoint.note)},\n"registry":[`;
   await sink.write(head);
-  const registryEvents = await writeEvents(
-    snapshot.registry(size, context.viewer.gln, eventBatches()),
-    size,
-    tree,
-    sink,
-  );
+  const registryEvents = await writeEvents(snapshot.registry(size, eventBatches()), size, tree, sink);
   await sink.write('\n],\n"events":[');
   const events = await writeEvents(snapshot.events(eventBatches()), size, tree, sink);
   await sink.write('\n],\n"items":[');
