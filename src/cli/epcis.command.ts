@@ -1,10 +1,13 @@
 /**
- * `rxledger epcis import FILE` and `rxledger epcis convert FILE`: an EPCIS 2.0 JSON-LD document into RxLedger
+ * `rxledger epcis import FILE` and `rxledger epcis convert FILE`: an EPCIS 2.0 JSON-LD or EPCIS 1.2 XML document
+ * (GS1 US DSCSA guideline; streamed, validated against GS1's XSD with `--xsd` and the guideline's rules) into RxLedger
  * events (src/epcis), signed with the importer's key and posted in batches; what cannot be mapped is reported by
  * EPCIS event. `importEpcis` is the same without files or a terminal, for scripts and tests.
  *
  * Wiring: `registerEpcisCommands(program, output, setExitCode)` in `buildProgram` (program.ts).
  */
+import { spawnSync } from 'node:child_process';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   EpcisDocumentError,
@@ -14,6 +17,7 @@ import {
   type ImportOptions,
   type UnmappedEvent,
 } from '../epcis';
+import { EpcisXmlError, fromEpcisXml, importEpcisXml, type GuidelineProblem } from '../epcis/xml';
 import { isGln } from '../gs1';
 import type { LedgerEvent, SignedEvent } from '../protocol/event';
 import { type ErrorBody, LedgerClient, LedgerConnectionError, LedgerHttpError } from '../sdk/client';
@@ -151,6 +155,10 @@ function convert(doc: unknown, options: ImportOptions): EpcisImport {
 
 export interface EpcisCommandOptions {
   file: string;
+  /** EPCIS 1.2 XML: validate against this XSD first (xmllint). */
+  xsd?: string;
+  /** EPCIS 1.2 XML: exit 1 when the document breaks a rule of the GS1 US guideline. */
+  strict?: boolean;
   actor?: string;
   defaultShipTo?: string;
   ownGln?: string[];
@@ -165,8 +173,186 @@ export interface EpcisImportOptions extends EpcisCommandOptions {
   dryRun?: boolean;
 }
 
+/** Whether `file` holds XML (EPCIS 1.2): by its name, else by its first character. */
+function isXmlFile(file: string): boolean {
+  if (/\.xml$/i.test(file)) return true;
+  if (file === '-' || /\.json(ld)?$/i.test(file)) return false;
+  try {
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, 64, 0);
+    closeSync(fd);
+    return head
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('<');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks `file` against an XSD (GS1's EPCIS 1.2 XSD, `--xsd`) with xmllint from libxml2 (Debian libxml2-utils),
+ * streaming (`--stream`), so a document of any size is validated in flat memory: no well-kept JavaScript library
+ * validates XML Schema without a native build. Throws a CliError with xmllint's first messages when invalid.
+ */
+export function validateXsd(file: string, xsd: string): void {
+  const run = spawnSync('xmllint', ['--noout', '--stream', '--schema', xsd, file], { encoding: 'utf8' });
+  if (run.error) throw new CliError(`--xsd needs xmllint (Debian package libxml2-utils): ${run.error.message}`);
+  if (run.status !== 0) {
+    const lines = run.stderr.split('\n').filter((line) => line && !line.endsWith('fails to validate'));
+    throw new CliError(`${file} is not valid per ${xsd}:\n${lines.slice(0, 10).join('\n')}`);
+  }
+}
+
+/**
+ * Streams an EPCIS 1.2 XML document: each event is mapped, signed and posted in batches as it is read, so memory
+ * stays flat for any number of events. Returns the counts and what was unmapped, ignored or against the guideline.
+ */
+export async function importEpcisXmlFile(
+  chunks: AsyncIterable<string | Uint8Array>,
+  run: EpcisImportRun,
+  onResult: (result: ImportedEvent) => void = () => {},
+): Promise<EpcisXmlImportReport> {
+  const actor = actorOf(run);
+  const report: EpcisXmlImportReport = {
+    actor,
+    events: 0,
+    unmapped: [],
+    ignored: [],
+    problems: [],
+    posted: Boolean(run.client),
+    accepted: 0,
+    duplicates: 0,
+    refused: 0,
+  };
+  const batchSize = run.batchSize ?? DEFAULT_BATCH;
+  let batch: { signed: SignedEvent; eventIndex: number }[] = [];
+  const flush = async () => {
+    const pending = batch;
+    batch = [];
+    if (pending.length === 0) return;
+    const describe = (i: number): ImportedEvent => ({
+      eventIndex: pending[i].eventIndex,
+      eventId: pending[i].signed.event.id,
+      type: pending[i].signed.event.type,
+    });
+    if (!run.client) {
+      pending.forEach((_, i) => onResult(describe(i)));
+      return;
+    }
+    let response;
+    try {
+      response = await run.client.postBatch(pending.map((p) => p.signed));
+    } catch (error) {
+      if (error instanceof LedgerHttpError || error instanceof LedgerConnectionError) {
+        throw new CliError(`posting failed after ${report.accepted + report.refused} event(s): ${error.message}`);
+      }
+      throw error;
+    }
+    response.results.forEach((outcome, j) => {
+      const result = describe(j);
+      if (outcome.accepted) {
+        report.accepted++;
+        result.accepted = true;
+        result.index = outcome.receipt.index;
+        if (outcome.receipt.duplicate) {
+          report.duplicates++;
+          result.duplicate = true;
+        }
+      } else {
+        report.refused++;
+        result.accepted = false;
+        result.error = outcome.error;
+      }
+      onResult(result);
+    });
+  };
+  try {
+    for await (const step of importEpcisXml(chunks, {
+      actor,
+      defaultShipTo: run.defaultShipTo,
+      ownGlns: run.ownGlns,
+    })) {
+      report.problems.push(...step.problems);
+      report.unmapped.push(...step.mapping.unmapped);
+      if (step.mapping.ignored) report.ignored.push(step.mapping.ignored);
+      const eventIndex = step.kind === 'event' ? step.eventIndex : -1;
+      for (const unsigned of step.mapping.events) {
+        const event: LedgerEvent = { ...unsigned, keyId: run.key.keyId };
+        batch.push({ signed: { event, signature: signEvent(event, run.key.secretKey) }, eventIndex });
+        report.events++;
+        if (batch.length >= batchSize) await flush();
+      }
+    }
+  } catch (error) {
+    if (error instanceof EpcisDocumentError || error instanceof EpcisXmlError) throw new CliError(error.message);
+    throw error;
+  }
+  await flush();
+  return report;
+}
+
+export interface EpcisXmlImportReport {
+  actor: string;
+  events: number;
+  unmapped: UnmappedEvent[];
+  ignored: EpcisImport['ignored'];
+  problems: GuidelineProblem[];
+  posted: boolean;
+  accepted: number;
+  duplicates: number;
+  refused: number;
+}
+
+async function epcisXmlImportCommand(options: EpcisImportOptions, output: Output): Promise<number> {
+  if (options.xsd !== undefined) validateXsd(options.file, options.xsd);
+  if (!options.dryRun && (!options.url || !options.token)) {
+    throw new CliError('give --url and --token (or RXLEDGER_URL and RXLEDGER_TOKEN), or --dry-run');
+  }
+  const key = readKeyFile(options.key, output);
+  const client = options.dryRun ? undefined : new LedgerClient({ url: options.url!, token: options.token });
+  const chunks = options.file === '-' ? process.stdin : createReadStream(options.file);
+  const report = await importEpcisXmlFile(
+    chunks,
+    {
+      key,
+      actor: options.actor,
+      defaultShipTo: options.defaultShipTo,
+      ownGlns: options.ownGln,
+      client,
+      batchSize: options.batch,
+    },
+    (result) => output.out(options.json ? JSON.stringify(result) : describeResult(result)),
+  );
+  reportUnmapped(
+    { events: [], sourceIndexes: [], unmapped: report.unmapped, ignored: report.ignored },
+    options,
+    output,
+  );
+  reportProblems(report.problems, options.file, output);
+  const posted = report.posted
+    ? `${report.accepted} accepted (${report.duplicates} already logged), ${report.refused} refused`
+    : 'signed, not posted (--dry-run)';
+  output.err(
+    `${options.file}: ${report.events} RxLedger event(s) for ${report.actor}: ${posted}; ` +
+      `${report.unmapped.length} EPCIS event part(s) unmapped; ${report.problems.length} guideline problem(s)`,
+  );
+  return report.unmapped.length > 0 || report.refused > 0 || (options.strict && report.problems.length > 0) ? 1 : 0;
+}
+
+function reportProblems(problems: GuidelineProblem[], file: string, output: Output): void {
+  for (const problem of problems) {
+    const where = problem.eventIndex < 0 ? 'header' : `EPCIS event ${problem.eventIndex}`;
+    output.err(`guideline: ${file}: ${where}: ${problem.rule}: ${problem.message}`);
+  }
+}
+
 /** `rxledger epcis import`: exit code 1 if any EPCIS event was unmapped or any event refused. */
 export async function epcisImportCommand(options: EpcisImportOptions, output: Output): Promise<number> {
+  if (isXmlFile(options.file)) return epcisXmlImportCommand(options, output);
   const doc = readDocument(options.file, output);
   if (!options.dryRun && (!options.url || !options.token)) {
     throw new CliError('give --url and --token (or RXLEDGER_URL and RXLEDGER_TOKEN), or --dry-run');
@@ -200,8 +386,26 @@ export async function epcisImportCommand(options: EpcisImportOptions, output: Ou
 
 /** `rxledger epcis convert`: the unsigned events, unmapped and ignored parts as one JSON object; exit 1 if unmapped. */
 export function epcisConvertCommand(options: EpcisCommandOptions, output: Output): number {
-  const doc = readDocument(options.file, output);
   if (options.actor === undefined) throw new CliError('give --actor GLN: the party the events would be signed by');
+  if (isXmlFile(options.file)) {
+    if (options.xsd !== undefined) validateXsd(options.file, options.xsd);
+    let conversion;
+    try {
+      conversion = fromEpcisXml(readInput(options.file, 'EPCIS document'), {
+        actor: options.actor,
+        defaultShipTo: options.defaultShipTo,
+        ownGlns: options.ownGln,
+      });
+    } catch (error) {
+      if (error instanceof EpcisDocumentError || error instanceof EpcisXmlError) throw new CliError(error.message);
+      throw error;
+    }
+    output.out(JSON.stringify(conversion, null, 2));
+    reportProblems(conversion.problems, options.file, output);
+    const failed = conversion.unmapped.length > 0 || (options.strict === true && conversion.problems.length > 0);
+    return failed ? 1 : 0;
+  }
+  const doc = readDocument(options.file, output);
   const conversion = convert(doc, {
     actor: options.actor,
     defaultShipTo: options.defaultShipTo,
@@ -283,9 +487,15 @@ export function registerEpcisCommands(
 ): Command {
   const runImport = handlers.import ?? ((options) => epcisImportCommand(options, output));
   const runConvert = handlers.convert ?? (async (options) => epcisConvertCommand(options, output));
-  const epcis = program.command('epcis').description('import EPCIS 2.0 JSON-LD documents (GS1) as RxLedger events');
+  const epcis = program
+    .command('epcis')
+    .description(
+      'import EPCIS 2.0 JSON-LD and EPCIS 1.2 XML documents (GS1, GS1 US DSCSA guideline) as RxLedger events',
+    );
   const mappingOptions = (command: Command) =>
     command
+      .option('--xsd <file>', "EPCIS 1.2 XML: validate against this XSD first (GS1's EPCglobal-epcis-1_2.xsd; xmllint)")
+      .option('--strict', 'EPCIS 1.2 XML: exit 1 when the document breaks a rule of the GS1 US DSCSA guideline')
       .option('--default-ship-to <gln>', 'recipient of shipping events that name no destination owning_party', gln)
       .option('--own-gln <gln>', 'another GLN of yours (a facility) used as business location; repeatable', collectGln);
 
@@ -296,7 +506,7 @@ export function registerEpcisCommands(
         'convert an EPCIS document into your events, sign them and post them in batches; ' +
           'prints each result and what could not be mapped; exits 1 if anything was unmapped or refused',
       )
-      .argument('<file>', 'the EPCIS 2.0 JSON-LD document; - reads standard input')
+      .argument('<file>', 'the EPCIS 2.0 JSON-LD or EPCIS 1.2 XML document; - reads standard input (JSON-LD)')
       .requiredOption('--key <file>', 'your key file (its GLN is the actor of every event)')
       .addOption(new Option('--url <url>', 'the RxLedger server, e.g. http://localhost:3000').env('RXLEDGER_URL'))
       .addOption(new Option('--token <token>', 'your API token (better: set RXLEDGER_TOKEN)').env('RXLEDGER_TOKEN'))
@@ -315,7 +525,7 @@ export function registerEpcisCommands(
       .description(
         'print the unsigned events a party would import from an EPCIS document, and what is unmapped (JSON; no network)',
       )
-      .argument('<file>', 'the EPCIS 2.0 JSON-LD document; - reads standard input')
+      .argument('<file>', 'the EPCIS 2.0 JSON-LD or EPCIS 1.2 XML document; - reads standard input (JSON-LD)')
       .requiredOption('--actor <gln>', 'the importing party', gln),
   ).action(async (file: string, options: Omit<EpcisCommandOptions, 'file'>) =>
     setExitCode(await runConvert({ ...options, file })),
