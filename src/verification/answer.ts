@@ -34,6 +34,11 @@ export interface VerificationAnswer {
     heldByRequester: boolean;
   } | null;
   evidence: Evidence | null;
+  /**
+   * What the evidence's entry is (with the evidence): the event that proves the reason it names (`RECALLED`: the
+   * lot's recall; `ALREADY_DISPENSED`: the unit's dispense), else the unit's latest event (`reason` null).
+   */
+  evidenceFor?: { reason: 'RECALLED' | 'ALREADY_DISPENSED' | null; eventType: string };
   /** Why there is no evidence, when there is none. */
   evidenceUnavailable?: string;
 }

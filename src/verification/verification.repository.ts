@@ -39,8 +39,13 @@ export interface PackageFacts {
   return_pending: boolean | null;
   last_idx: number | null;
   last_at: Date | null;
-  /** The item's latest event inside the given tree size: what the evidence proves. */
+  /**
+   * The entry the evidence proves, inside the given tree size: the unit's dispense when it was dispensed, else its
+   * lot's recall when the lot is recalled, else the unit's latest event (PROTOCOL.md §8.4).
+   */
   evidence_idx: number | null;
+  /** That entry's event type (`dispense`, `recall`, or the type of the unit's latest event). */
+  evidence_type: string | null;
   evidence_accepted_at: Date | null;
   evidence_event_hash: Buffer | null;
   evidence_signature: Buffer | null;
@@ -63,7 +68,8 @@ export class VerificationRepository {
               i.code, i.lot, i.expiry_code, to_char(i.expiry, 'YYYY-MM-DD') AS expiry, i.status, i.hold, i.custodian,
               cp.name AS custodian_name, s.recipient AS in_transit_to, l.recalled, i.transfers, i.return_pending,
               i.last_idx, e.accepted_at AS last_at, ev.idx AS evidence_idx, ev.accepted_at AS evidence_accepted_at,
-              ev.event_hash AS evidence_event_hash, ev.signature AS evidence_signature, ev.leaf_hash AS evidence_leaf_hash
+              ev.event_hash AS evidence_event_hash, ev.signature AS evidence_signature, ev.leaf_hash AS evidence_leaf_hash,
+              ev.event_type AS evidence_type
          FROM (SELECT $1::text AS gtin, $2::text AS code) q
          LEFT JOIN product p ON p.gtin = q.gtin
          LEFT JOIN party mp ON mp.gln = p.manufacturer
@@ -72,7 +78,13 @@ export class VerificationRepository {
          LEFT JOIN shipment s ON s.id = i.shipment
          LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
          LEFT JOIN log_entry e ON e.idx = i.last_idx
-         LEFT JOIN log_entry ev ON ev.idx = (SELECT max(h) FROM unnest(i.history) h WHERE h < $3)`,
+         LEFT JOIN log_entry ev ON ev.idx = CASE
+                WHEN i.status = 'dispensed' THEN
+                  (SELECT max(h) FROM unnest(i.history) h JOIN log_entry d ON d.idx = h
+                    WHERE h < $3 AND d.event_type = 'dispense')
+                WHEN l.recalled THEN CASE WHEN l.recall_idx < $3 THEN l.recall_idx END
+                ELSE (SELECT max(h) FROM unnest(i.history) h WHERE h < $3)
+              END`,
       [gtin, code, treeSize],
     );
     return row;

@@ -4,7 +4,6 @@ import { Principal } from '../auth/principal';
 import { ReadDatabase } from '../database/read-database';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { TreeService } from '../ledger/tree.service';
-import { Evidence } from '../protocol/evidence';
 import { encodeLeaf } from '../protocol/leaf';
 import { unitCode } from '../protocol/item-code';
 import { bytesToBase64 } from '../bytes';
@@ -15,6 +14,16 @@ import { VerificationRecorder } from './verification-recorder';
 import { PackageFacts, VerificationRepository } from './verification.repository';
 
 export type Channel = 'lightweight' | 'rich';
+
+/**
+ * A scanned code (`code`) that lacks the lot or the expiry may be the front of a code cut short (a scanner pausing
+ * mid-code, a page submitting on a pause): it is answered, but raises no alert (PROTOCOL.md §8.2). Only a whole
+ * product identifier (GTIN, serial, lot and expiry, each read without error) raises one; requests that give the
+ * identifiers as separate fields are no scans and raise alerts as before.
+ */
+function mayBeFragment(asked: Asked, request: Record<string, unknown>): boolean {
+  return request.code !== undefined && (asked.lot === undefined || asked.expiryCode === undefined);
+}
 
 /**
  * Verification of a product identifier: one read of the read model, the verdict, the evidence from the log
@@ -103,14 +112,20 @@ export class VerificationService {
       at: now,
       requester: requester.gln,
       channel,
-      code: item ? code : null,
+      // The unit asked about, known or not: an alert about an unknown serial names it (PROTOCOL.md §8.2).
+      code,
       gtin: asked.gtin,
       request,
       // Whether it counts as the verification of a saleable return (PROTOCOL.md §8.3).
       verified: releasesReturn(reasons, asked, request),
       reasons: reasons.map((r) => r.code),
-      suspicious: isSuspicious(reasons),
-      answer: { verdict, reasons: reasons.map((r) => r.code), evidenceIndex: answer.evidence?.index ?? null },
+      suspicious: isSuspicious(reasons) && !mayBeFragment(asked, request),
+      answer: {
+        verdict,
+        reasons: reasons.map((r) => r.code),
+        evidenceIndex: answer.evidence?.index ?? null,
+        asked,
+      },
     });
     return answer;
   }
@@ -118,7 +133,7 @@ export class VerificationService {
   private async evidence(
     facts: PackageFacts,
     checkpoint: ReturnType<CheckpointService['latest']>,
-  ): Promise<{ evidence: Evidence | null; evidenceUnavailable?: string }> {
+  ): Promise<Pick<VerificationAnswer, 'evidence' | 'evidenceFor' | 'evidenceUnavailable'>> {
     if (!facts.code) return { evidence: null, evidenceUnavailable: 'the log has no event about this serial' };
     if (!checkpoint || facts.evidence_idx === null) {
       return {
@@ -126,6 +141,12 @@ export class VerificationService {
         evidenceUnavailable: 'the event is not in a signed checkpoint yet; ask again in a second',
       };
     }
+    const proves =
+      facts.evidence_type === 'dispense' && facts.status === 'dispensed'
+        ? ('ALREADY_DISPENSED' as const)
+        : facts.evidence_type === 'recall'
+          ? ('RECALLED' as const)
+          : null;
     const index = facts.evidence_idx;
     const hashes = await this.tree.inclusionProof(index, checkpoint.size);
     const leafData = encodeLeaf({
@@ -141,6 +162,7 @@ export class VerificationService {
         inclusionProof: { treeSize: checkpoint.size, hashes: hashes.map(bytesToBase64) },
         checkpoint: checkpoint.note,
       },
+      evidenceFor: { reason: proves, eventType: facts.evidence_type! },
     };
   }
 
