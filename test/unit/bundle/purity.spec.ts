@@ -45,6 +45,14 @@ describe('src/bundle is a pure library', () => {
     expect(files).not.toContain('signing/ed25519-node.ts');
   });
 
+  it('reaches the custody rules, the one implementation intake applies (src/protocol/custody)', () => {
+    const rules = readdirSync(join(root, 'protocol', 'custody'))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => `protocol/custody/${name}`);
+    expect(rules.length).toBeGreaterThan(3);
+    for (const file of rules) expect(files).toContain(file);
+  });
+
   it.each(files)('%s imports no Node or NestJS module and uses no Node-only global', (file) => {
     const path = join(root, file);
     for (const imported of reached.get(path)!) {
