@@ -11,10 +11,13 @@
  *   (unknown, not the actor's, revoked), or a registry event breaks the registry rules;
  * - `custody`: the chain of custody of an item is broken (a gap, an item in two places, a transfer received by
  *   someone else than its recipient, an event that is about none of the items, ...);
+ * - `statement`: the operator's export statement is missing, not the operator's, badly signed, or does not cover
+ *   exactly the bundle's scope, generatedBy, generatedAt, checkpoint and lists (docs/PROTOCOL.md §9.6);
  * - `structure`: the bundle is not well-formed (a missing or mistyped member, indexes out of order or repeated,
  *   counts that disagree with the summary).
  */
-export type BundleCheck = 'checkpoint' | 'inclusion' | 'signature' | 'key-history' | 'custody' | 'structure';
+export type BundleCheck =
+  'checkpoint' | 'inclusion' | 'signature' | 'key-history' | 'custody' | 'statement' | 'structure';
 
 export interface BundleFailure {
   check: BundleCheck;
@@ -39,6 +42,11 @@ export interface BundleReport {
     /** Failures found (one per event and rule, however many items it concerns); `failures` lists at most `maxFailures`. */
     failures: number;
   };
+  /**
+   * The operator's export statement, when it holds: its log index and recomputed leaf hash, to prove against a later
+   * checkpoint that it was logged (docs/PROTOCOL.md §9.6). Null when it is missing or fails.
+   */
+  statement: { exportId: string; index: number; leafHash: string } | null;
   failures: BundleFailure[];
   /** What this bundle cannot show by its nature (not failures), e.g. the chain of custody of a time-window scope. */
   limits: string[];

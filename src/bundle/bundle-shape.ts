@@ -92,7 +92,7 @@ export function stringArray(value: unknown, path: string): string[] {
   return value as string[];
 }
 
-function onlyMembers(value: Record<string, unknown>, allowed: Set<string>, path: string): void {
+export function onlyMembers(value: Record<string, unknown>, allowed: Set<string>, path: string): void {
   for (const key of Object.keys(value)) {
     if (!allowed.has(key)) throw new ShapeError(`${path}.${key}`, 'is not a member of the format');
   }
@@ -111,7 +111,7 @@ function otherMembers(value: Record<string, unknown>, known: Set<string>, path: 
 
 const ignore: UnknownMembers = () => undefined;
 
-function bytes(value: unknown, length: number, path: string): Uint8Array {
+export function bytes(value: unknown, length: number, path: string): Uint8Array {
   const text = string(value, path);
   let decoded: Uint8Array;
   try {
@@ -135,7 +135,7 @@ export function acceptedAtMs(value: unknown, path: string): number {
   return ms;
 }
 
-function ledgerEvent(value: unknown, path: string): LedgerEvent<Record<string, unknown>> {
+export function ledgerEvent(value: unknown, path: string): LedgerEvent<Record<string, unknown>> {
   const event = record(value, path);
   onlyMembers(event, EVENT_MEMBERS, path);
   for (const member of ['id', 'type', 'actor', 'keyId', 'time'] as const) string(event[member], `${path}.${member}`);

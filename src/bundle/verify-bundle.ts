@@ -47,6 +47,7 @@ import {
   WithheldShape,
 } from './bundle-shape';
 import { BundleJsonSplitter, BundleSink, BundleSyntaxError } from './bundle-stream';
+import { ExportStatementCheck } from './export-statement-check';
 import {
   BundleCustody,
   CustodyIssue,
@@ -81,6 +82,7 @@ export const BUNDLE_MEMBERS = [
   'events',
   'items',
   'summary',
+  'statement',
 ] as const;
 type Member = (typeof BUNDLE_MEMBERS)[number];
 const LISTS: ReadonlySet<string> = new Set(['registry', 'events', 'items']);
@@ -196,6 +198,10 @@ export class BundleVerifier implements BundleSink {
   /** Log index of each (actor, event id): an event is logged once. */
   private readonly eventIds = new Map<string, number>();
   private generatedBy: string | null = null;
+  private generatedAt: string | null = null;
+  /** The operator's export statement (docs/PROTOCOL.md §9.6), and the lists digested for it as they are read. */
+  private readonly statement = new ExportStatementCheck();
+  private statementVerified: BundleReport['statement'] = null;
   /** Scope events whose bodies the bundle withholds (docs/PROTOCOL.md §9), by log index: their claimed type. */
   private readonly withheld = new Map<number, string>();
   private readonly withheldTypes = new Set<string>();
@@ -248,6 +254,7 @@ export class BundleVerifier implements BundleSink {
           return;
         case 'generatedAt':
           acceptedAtMs(value, 'generatedAt'); // the one form the server writes: UTC, milliseconds
+          this.generatedAt = value as string;
           return;
         case 'generatedBy':
           this.generatedBy = gln(value, 'generatedBy');
@@ -264,6 +271,9 @@ export class BundleVerifier implements BundleSink {
           throw new ShapeError(name, `expected an array, got ${describe(value)}`);
         case 'summary':
           this.summary = readSummary(value, 'summary', this.unknown);
+          return;
+        case 'statement':
+          this.statement.read(value);
           return;
       }
     } catch (error) {
@@ -306,13 +316,16 @@ export class BundleVerifier implements BundleSink {
   }
 
   finish(): BundleReport {
-    for (const name of BUNDLE_MEMBERS) if (!this.seen.has(name)) this.fail('structure', `${name}: missing`);
+    for (const name of BUNDLE_MEMBERS) {
+      if (!this.seen.has(name) && name !== 'statement') this.fail('structure', `${name}: missing`);
+    }
     this.settleCheckpoint();
     this.eventsAboutNoItem();
     this.itemsListEveryUnit();
     this.judgeWithheld();
     this.acceptanceOrder();
     this.wholeLot();
+    this.judgeStatement();
     if (this.summary) {
       const compare: [keyof typeof this.counts & keyof NonNullable<typeof this.summary>, string][] = [
         ['registryEvents', 'registry events'],
@@ -474,6 +487,7 @@ export class BundleVerifier implements BundleSink {
     }
     this.lastIndex[list] = Math.max(this.lastIndex[list], index);
     this.acceptedAt.set(index, acceptedAtMs);
+    this.statement.entry(list, index);
   }
 
   /**
@@ -643,6 +657,7 @@ export class BundleVerifier implements BundleSink {
       return;
     }
     this.itemCodes.add(code);
+    this.statement.item(code, history);
     let gtin: string;
     try {
       const ref = parseItemCode(code);
@@ -949,6 +964,24 @@ export class BundleVerifier implements BundleSink {
     }
   }
 
+  /**
+   * The export statement (docs/PROTOCOL.md §9.6) binds the scope, generatedBy, generatedAt, checkpoint and lists to the
+   * operator's signature. It is logged after the checkpoint, so its inclusion is not in the bundle: the report says
+   * where it is, to be proven against a later checkpoint (`rxledger verify-bundle --statement-proof`).
+   */
+  private judgeStatement(): void {
+    const verified = this.statement.judge({
+      scope: this.scope,
+      generatedBy: this.generatedBy,
+      generatedAt: this.generatedAt,
+      checkpoint: this.checkpoint,
+      keys: this.keys,
+      verifySignature: this.verifySignature,
+      fail: (message, index) => this.fail('statement', message, index === undefined ? {} : { index }),
+    });
+    this.statementVerified = verified;
+  }
+
   /** A product registration of the items' GTIN, a prefix grant of it, a recall (or its lifting) of their lots. */
   private concernsItems(e: ProductEvent): boolean {
     if (e.prefix !== null) return [...this.itemGtins].some((gtin) => gtin.slice(1).startsWith(e.prefix!));
@@ -986,6 +1019,7 @@ export class BundleVerifier implements BundleSink {
           }
         : null,
       counts: { ...this.counts, failures: this.failures.count },
+      statement: this.statementVerified,
       failures,
       limits: [
         ...(this.scope && this.windowed ? [windowLimit(this.scope)] : []),

@@ -7,7 +7,7 @@ import { canonicalJson } from '../canonical-json';
 import { IntakeService } from '../ledger/intake.service';
 import { LogService } from '../ledger/log.service';
 import { IntakeResult, Receipt } from '../ledger/receipt';
-import { LedgerEvent } from '../protocol/event';
+import { LedgerEvent, SignedEvent } from '../protocol/event';
 import { publicKeyOf } from '../signing/ed25519';
 import { keyIdOf, signEvent } from '../signing/event-signing';
 
@@ -38,6 +38,15 @@ export class OperatorService {
 
   /** Signs and submits; returns intake's result as is. */
   async trySubmit(type: string, id: string, body: object): Promise<IntakeResult> {
+    return (await this.signAndSubmit(type, id, body)).result;
+  }
+
+  /** Signs and submits; returns the signed event with intake's result (to hand the event on as it was logged). */
+  async signAndSubmit(
+    type: string,
+    id: string,
+    body: object,
+  ): Promise<{ signed: SignedEvent<object>; result: IntakeResult }> {
     const event: LedgerEvent<object> = {
       id,
       type,
@@ -47,10 +56,9 @@ export class OperatorService {
       // Drop undefined optional fields: the signed bytes are those of the JSON that is sent.
       body: plain(body),
     };
-    const [result] = await this.intake.submit(this.principal, [
-      { event, signature: signEvent(event, this.secrets.operatorSeed) },
-    ]);
-    return result;
+    const signed = { event, signature: signEvent(event, this.secrets.operatorSeed) };
+    const [result] = await this.intake.submit(this.principal, [signed]);
+    return { signed, result };
   }
 
   /**

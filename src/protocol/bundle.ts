@@ -5,9 +5,11 @@
  * the same way, so the key history is itself proven in the log.
  *
  * Streamed as JSON in this key order: format, scope, generatedAt, generatedBy, log, checkpoint, registry, events,
- * items, summary — so a reader can verify the checkpoint before the (possibly very long) lists arrive.
+ * items, summary, statement — so a reader can verify the checkpoint before the (possibly very long) lists arrive, and
+ * the operator's export statement (./export-statement.ts), logged once the lists are out, binds them all.
  */
 import { LedgerEvent } from './event';
+import type { StatementEntry } from './export-statement';
 
 export const BUNDLE_FORMAT = 'rxledger-evidence-bundle/v1';
 
@@ -75,4 +77,6 @@ export interface EvidenceBundle<E extends BundleEntry = BundledEvent> {
   /** The units in scope with the log indexes of their events (their histories), as the server's read model has them. */
   items: { code: string; history: number[] }[];
   summary: { events: number; items: number; registryEvents: number };
+  /** The operator's signed export statement (docs/PROTOCOL.md §9.6), logged after the checkpoint. */
+  statement: StatementEntry;
 }

@@ -6,7 +6,9 @@ import { AppError, AuthError } from '../common/app-error';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { LogService } from '../ledger/log.service';
 import { TreeService } from '../ledger/tree.service';
+import { OperatorService } from '../parties/operator.service';
 import { ReportScope } from '../protocol/bundle';
+import { EXPORT_STATEMENT_TYPE, ExportStatementBody, StatementEntry } from '../protocol/export-statement';
 import { parseEventTime } from '../protocol/event';
 import { unitCode } from '../protocol/item-code';
 import { writeBundle } from './formats/bundle.format';
@@ -49,6 +51,7 @@ export class ReportsService {
     private readonly checkpoints: CheckpointService,
     private readonly log: LogService,
     private readonly tree: TreeService,
+    private readonly operator: OperatorService,
   ) {}
 
   async export(principal: Principal, scope: ReportScope, format: ReportFormat, response: Response): Promise<void> {
@@ -148,7 +151,7 @@ export class ReportsService {
   private async write(format: ReportFormat, snapshot: ReportSnapshot, context: ReportContext, sink: ReportSink) {
     switch (format) {
       case 'bundle':
-        return writeBundle(snapshot, context, this.tree, sink);
+        return writeBundle(snapshot, context, this.tree, sink, (body) => logStatement(this.operator, body));
       case 'csv':
         return writeCsv(snapshot, context, sink);
       case 'epcis':
@@ -159,6 +162,19 @@ export class ReportsService {
         return writePdf(snapshot, context, sink);
     }
   }
+}
+
+/**
+ * Logs the operator's export statement of a bundle (docs/PROTOCOL.md §9.6) and returns it as the bundle carries it.
+ * A refusal breaks the export off: a bundle without its statement does not verify.
+ */
+async function logStatement(operator: OperatorService, body: ExportStatementBody): Promise<StatementEntry> {
+  const { signed, result } = await operator.signAndSubmit(EXPORT_STATEMENT_TYPE, `export-${body.exportId}`, body);
+  if (!result.accepted) {
+    throw new Error(`the export statement was not logged: ${result.error.code}: ${result.error.message}`);
+  }
+  const { index, acceptedAt } = result.receipt;
+  return { index, acceptedAt, event: signed.event as StatementEntry['event'], signature: signed.signature };
 }
 
 /** Refusals that need no database: a party window of someone else; a window that ends before it starts. */

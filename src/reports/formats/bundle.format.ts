@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../canonical-json';
 import { TreeService } from '../../ledger/tree.service';
 import { BUNDLE_FORMAT } from '../../protocol/bundle';
+import {
+  ExportStatementBody,
+  indexLine,
+  ListDigester,
+  StatementEntry,
+  TextHash,
+} from '../../protocol/export-statement';
 import { ReportContext } from '../report-context';
 import { ReportSink } from '../report-sink';
 import { BatchSize, EventRow, ReportSnapshot } from '../reports.repository';
@@ -23,12 +32,17 @@ export function eventBatches(targetBytes = EVENT_BATCH_BYTES, min = 8, max = 200
  * the registry events, the events (each with its inclusion proof against that checkpoint) and the units with their
  * histories, and the counts last. Event text is copied as logged (its RFC 8785 form), never re-serialised. An event
  * that does not name the viewer is withheld: the bundle carries its type and what its leaf is made of.
+ *
+ * The lists are digested as they stream (src/protocol/export-statement.ts). Once everything before it has been handed
+ * to the connection, the export statement binding them is logged (`logStatement`) and ends the bundle: an export
+ * broken off before that logs none (docs/PROTOCOL.md §9.6).
  */
 export async function writeBundle(
   snapshot: ReportSnapshot,
   context: ReportContext,
   tree: TreeService,
   sink: ReportSink,
+  logStatement: (body: ExportStatementBody) => Promise<StatementEntry>,
 ): Promise<{ events: number; items: number; registryEvents: number }> {
   const size = context.checkpoint.size;
   const head =
@@ -39,17 +53,50 @@ export async function writeBundle(
     `"log":${JSON.stringify({ origin: context.log.origin, verifierKey: context.log.verifierKey })},` +
     `"checkpoint":${JSON.stringify(context.checkpoint.note)},\n"registry":[`;
   await sink.write(head);
-  const registryEvents = await writeEvents(snapshot.registry(size, eventBatches()), size, tree, sink);
+  const digests = { registry: new ListDigester(nodeHash()), events: new ListDigester(nodeHash()) };
+  const registryEvents = await writeEvents(snapshot.registry(size, eventBatches()), size, tree, sink, digests.registry);
   await sink.write('\n],\n"events":[');
-  const events = await writeEvents(snapshot.events(eventBatches()), size, tree, sink);
+  const events = await writeEvents(snapshot.events(eventBatches()), size, tree, sink, digests.events);
   await sink.write('\n],\n"items":[');
   let items = 0;
+  // An item's JSON as the database writes it is its line (`itemLine`): no white space, and item codes need no escape
+  // that JSON.stringify and PostgreSQL would spell differently.
+  const itemDigest = new ListDigester(nodeHash());
   for await (const rows of snapshot.itemsJson(size, context.completeHistories, ITEM_BATCH)) {
-    for (const [json] of rows) await sink.write((items++ === 0 ? '\n' : ',\n') + json);
+    for (const [json] of rows) {
+      itemDigest.add(json);
+      await sink.write((items++ === 0 ? '\n' : ',\n') + json);
+    }
   }
   const summary = { events, items, registryEvents };
-  await sink.write(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
+  await sink.write(`\n],\n"summary":${JSON.stringify(summary)},\n"statement":`);
+  // Everything the statement binds has been handed to the connection before it is logged.
+  await sink.flush();
+  const statement = await logStatement({
+    exportId: context.exportId,
+    format: BUNDLE_FORMAT,
+    scope: context.scope,
+    requester: context.viewer.gln,
+    generatedAt: context.generatedAt.toISOString(),
+    checkpoint: { size, rootHash: context.checkpoint.rootHash.toString('base64') },
+    registry: digests.registry.result(),
+    events: digests.events.result(),
+    items: itemDigest.result(),
+  });
+  await sink.write(
+    `{"index":${statement.index},"acceptedAt":${JSON.stringify(statement.acceptedAt)},` +
+      `"event":${canonicalJson(statement.event)},"signature":${JSON.stringify(statement.signature)}}}\n`,
+  );
   return summary;
+}
+
+/** Node's SHA-256 for the statement's digests (the same digest as the verifier's pure one, faster). */
+function nodeHash(): TextHash {
+  const hash = createHash('sha256');
+  return {
+    update: (text) => void hash.update(text, 'utf8'),
+    digest: () => new Uint8Array(hash.digest()),
+  };
 }
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -59,6 +106,7 @@ async function writeEvents(
   treeSize: number,
   tree: TreeService,
   sink: ReportSink,
+  digest: ListDigester,
 ): Promise<number> {
   let written = 0;
   for await (const rows of batches) {
@@ -68,6 +116,7 @@ async function writeEvents(
     for (const [idx] of rows) proofs.push(await tree.inclusionProof(idx, treeSize));
     for (let i = 0; i < rows.length; i++) {
       const [idx, acceptedAt, eventJson, signature, eventHash, eventType] = rows[i];
+      digest.add(indexLine(idx));
       const proof = proofs[i].map((hash) => `"${base64(hash)}"`).join(',');
       // A withheld event (docs/PROTOCOL.md §9): its leaf's parts instead of the event, and its type.
       const content =

@@ -37,6 +37,7 @@ describe('rxledger verify-bundle', () => {
         ),
       ),
       'contents:   6 registry events, 13 events, 6 items; 19 signatures verified',
+      expect.stringMatching(/^statement: +export \S+, signed by the operator, logged at log index \d+ \(prove it with/),
       expect.stringMatching(/^result: +OK/),
     ]);
     expect(output.errors).toEqual([expect.stringMatching(/^verified 19 events in [\d.]+ s \(\d+ events\/s\)$/)]);

@@ -265,6 +265,7 @@ describe('the chain of custody in a bundle', () => {
         .map((item) => ({ code: item.code, history: item.history.filter(inWindow) }))
         .filter((item) => item.history.length > 0);
       bundle.summary = { ...bundle.summary, events: bundle.events.length, items: bundle.items.length };
+      bundle.statement = j.chain.restate(bundle).statement;
       expect(bundle.events.length).toBeGreaterThan(3);
       const report = verifyBundle(bundle, j.log.vkey, fast);
       expect(report).toMatchObject({ ok: true, limits: [expect.stringMatching(/time window .* not judged/)] });

@@ -17,8 +17,16 @@ import { appendCheckDigit } from '../../../src/gs1/check-digit';
 import { Hash, leafHash, nodeHash } from '../../../src/merkle/hash';
 import { consistencyProof, inclusionProof } from '../../../src/merkle/proof';
 import { NodeId } from '../../../src/merkle/node-id';
-import { BUNDLE_FORMAT, BundledEvent, EvidenceBundle, ReportScope } from '../../../src/protocol/bundle';
+import { BUNDLE_FORMAT, BundleEntry, BundledEvent, EvidenceBundle, ReportScope } from '../../../src/protocol/bundle';
 import { LedgerEvent } from '../../../src/protocol/event';
+import {
+  EXPORT_STATEMENT_TYPE,
+  ExportStatementBody,
+  indexLine,
+  itemLine,
+  ListDigester,
+  StatementEntry,
+} from '../../../src/protocol/export-statement';
 import { containerCode, unitCode } from '../../../src/protocol/item-code';
 import { encodeLeaf } from '../../../src/protocol/leaf';
 import { PartyRole, REGISTRY_EVENT_TYPES } from '../../../src/protocol/registry';
@@ -410,7 +418,7 @@ export class SupplyChain {
     const items = [...units]
       .sort()
       .map((code) => ({ code, history: this.histories.get(code)!.filter((index) => index < size) }));
-    return {
+    const bundle: EvidenceBundle = {
       format: BUNDLE_FORMAT,
       scope,
       generatedAt: log.now,
@@ -421,7 +429,50 @@ export class SupplyChain {
       events: events.map((entry) => log.bundled(entry, size)),
       items,
       summary: { events: events.length, items: items.length, registryEvents: registry.length },
+      statement: null!,
     };
+    return this.restate(bundle, size);
+  }
+
+  /**
+   * Gives `bundle` the operator's export statement of what it now holds (docs/PROTOCOL.md §9.6), as the server signs
+   * it: for tests whose forger is the operator itself, who can sign a statement for whatever it exports. The statement
+   * is not appended to this log (the offline verifier cannot see whether it was logged), so later bundles of the same
+   * log are unchanged; it takes the next index.
+   */
+  restate<B extends EvidenceBundle<BundleEntry>>(bundle: B, size = this.log.size): B {
+    const log = this.log;
+    const digest = (lines: string[]) => {
+      const digester = new ListDigester();
+      lines.forEach((line) => digester.add(line));
+      return digester.result();
+    };
+    const body: ExportStatementBody = {
+      exportId: '00000000-0000-4000-8000-' + String(size).padStart(12, '0'),
+      format: BUNDLE_FORMAT,
+      scope: bundle.scope,
+      requester: bundle.generatedBy,
+      generatedAt: bundle.generatedAt,
+      checkpoint: { size, rootHash: bytesToBase64(log.root(size)) },
+      registry: digest(bundle.registry.map((entry) => indexLine(entry.index))),
+      events: digest(bundle.events.map((entry) => indexLine(entry.index))),
+      items: digest(bundle.items.map((item) => itemLine(item.code, item.history))),
+    };
+    const event = {
+      id: `export-${body.exportId}`,
+      type: EXPORT_STATEMENT_TYPE,
+      actor: log.operator.gln,
+      keyId: log.operator.keyIdOf(),
+      time: log.now,
+      body,
+    } as unknown as StatementEntry['event'];
+    const statement: StatementEntry = {
+      index: Math.max(size, log.size),
+      acceptedAt: log.now,
+      event,
+      signature: fastSign(event as unknown as LedgerEvent<Record<string, unknown>>, log.operator.seed),
+    };
+    return { ...bundle, statement };
   }
 
   lotScope(lot: string): ReportScope {

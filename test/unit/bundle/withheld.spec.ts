@@ -38,13 +38,13 @@ function bundleFor(j: Journey, party: Party): EvidenceBundle<BundleEntry> {
     registry.push(j.log.bundled(registration));
     registry.sort((a, b) => a.index - b.index);
   }
-  return {
+  return j.chain.restate({
     ...bundle,
     generatedBy: party.gln,
     registry,
     events: bundle.events.map((e) => (names(e, party.gln) ? e : withheld(e))),
     summary: { ...bundle.summary, registryEvents: registry.length },
-  };
+  });
 }
 
 describe('a bundle that withholds events', () => {
