@@ -173,3 +173,32 @@ function parseNdc10(ndc10: string): string {
   }
   return parseNdc(ndc10);
 }
+
+/**
+ * The configurations a 10-digit NDC may be written in. 21 CFR 207.33: the labeler code (FDA-assigned) is 4 or 5
+ * digits and the labeler picks the product/package split, so 10 digits alone do not tell; a GS1 US company prefix of
+ * an NDC labeler is `03` + its labeler code (6 digits for a 4-digit labeler, 7 for a 5-digit one), which settles
+ * the labeler's length (`labelerDigits`) and, for a 4-digit labeler, the configuration (4-4-2).
+ */
+export function ndcConfigurationsOf(labelerDigits?: number): NdcConfiguration[] {
+  if (labelerDigits === 4) return ['4-4-2'];
+  if (labelerDigits === 5) return ['5-3-2', '5-4-1'];
+  return [...NDC_CONFIGURATIONS];
+}
+
+/** The labeler code's length from the GS1 company prefix an NDC GTIN was issued under, when that is `03` + it. */
+export function labelerDigitsOfPrefix(companyPrefix: string): 4 | 5 | undefined {
+  if (!companyPrefix.startsWith('03')) return undefined;
+  return companyPrefix.length === 6 ? 4 : companyPrefix.length === 7 ? 5 : undefined;
+}
+
+/**
+ * An NDC as people read it, labeler-product-package with hyphens (FDA's form on labels): in `configuration` when
+ * known; an NDC already hyphenated as it is; otherwise every form the digits may take ("0361-2345-67 or …"), since
+ * guessing one would show a pharmacist an NDC the label may not carry.
+ */
+export function describeNdc(ndc: string, configuration?: NdcConfiguration | NdcConfiguration[]): string {
+  if (ndc.includes('-')) return ndc;
+  const forms = Array.isArray(configuration) ? configuration : configuration ? [configuration] : NDC_CONFIGURATIONS;
+  return forms.map((c) => formatNdc(ndc, c)).join(' or ');
+}

@@ -1,9 +1,11 @@
 /** The alert list: custody alerts (every party's) and suspicious verifications, filtered by kind, status and text. */
 import { ApiOptions, getJson } from '../common/api';
 import { fill, h } from '../common/dom';
-import { formatCount, formatDateTime } from '../common/format';
+import { formatCount, formatDateTime, formatDay } from '../common/format';
+import { parseProductCode } from '../../../src/gs1/product-code';
+import { REASONS, type Asked } from '../../../src/verification/verdict';
 import { REASON_TITLES } from '../common/reasons';
-import type { Alert } from '../../../src/supply-chain/custody.model';
+import type { Alert } from '../../../src/protocol/custody/model';
 import type { Names } from './report';
 
 /** An alert as the API sends it (src/supply-chain/custody.model.ts, times as JSON strings). */
@@ -17,6 +19,8 @@ interface SuspiciousVerification {
   gtin: string | null;
   request: Record<string, unknown>;
   reasons: string[];
+  /** `asked`: the identifiers as scanned (records since the scanned code is stored parsed; older ones lack it). */
+  answer?: { asked?: Asked };
 }
 
 export type AlertRow =
@@ -90,22 +94,28 @@ export function renderAlerts(
     ...shown.map((row) => {
       if (row.source === 'verification') {
         const r = row.record;
-        const serial = (r.request.serial as string | undefined) ?? r.code?.replace(/^.*\(21\)/, '');
-        const asked = r.code ?? (r.request.code as string | undefined) ?? `GTIN ${r.gtin ?? '?'}`;
+        const asked = askedOf(r);
+        const serial = asked?.serial;
         const button =
           r.gtin && serial
             ? reportButton(`Report on serial ${serial}`, () => onReport({ kind: 'serial', gtin: r.gtin!, serial }))
             : null;
+        // A possible clone (already dispensed), an illegitimate or unknown package is red; a custody question amber.
+        const severity = r.reasons.some(
+          (code) => (REASONS as Record<string, { severity: string }>)[code]?.severity === 'red',
+        )
+          ? 'red'
+          : 'amber';
         return h(
           'li',
           { class: 'alert-item', 'data-kind': 'verification' },
           h(
             'div',
             { class: 'alert-head' },
-            h('span', { class: 'chip chip--amber' }, KIND_LABELS.verification),
+            h('span', { class: `chip chip--${severity}`, 'data-severity': severity }, KIND_LABELS.verification),
             h('span', { class: 'muted' }, formatDateTime(r.at)),
           ),
-          h('p', { class: 'alert-what' }, asked),
+          h('p', { class: 'alert-what' }, asked ? describeAsked(asked) : `GTIN ${r.gtin ?? '?'}`),
           h(
             'p',
             null,
@@ -162,6 +172,45 @@ export function renderAlerts(
       );
     }),
   );
+}
+
+/**
+ * The identifiers a suspicious verification asked about: as stored with it, else read from the scanned text or
+ * the request's fields (records written before the parsed identifiers were stored).
+ */
+function askedOf(r: SuspiciousVerification): Asked | null {
+  if (r.answer?.asked) return r.answer.asked;
+  const scanned = r.request.code;
+  if (typeof scanned === 'string') {
+    try {
+      const code = parseProductCode(scanned, { require: ['gtin', 'serial'] });
+      return {
+        gtin: code.gtin!,
+        serial: code.serial!,
+        ...(code.lot !== undefined ? { lot: code.lot } : {}),
+        ...(code.expiry ? { expiryCode: code.expiry.yymmdd, expiry: code.expiry.date } : {}),
+      };
+    } catch {
+      return null;
+    }
+  }
+  const serial = r.request.serial ?? r.request.ser;
+  const gtin = r.gtin ?? r.request.gtin;
+  return typeof serial === 'string' && typeof gtin === 'string'
+    ? { gtin, serial, ...(typeof r.request.lot === 'string' ? { lot: r.request.lot } : {}) }
+    : null;
+}
+
+/** "GTIN … · serial … · lot … · expiry …": lot and expiry as the package printed them (the log may not know the unit). */
+function describeAsked(asked: Asked): string {
+  return [
+    `GTIN ${asked.gtin}`,
+    `serial ${asked.serial}`,
+    asked.lot !== undefined && `lot ${asked.lot}`,
+    asked.expiry && `expiry ${formatDay(asked.expiry)}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 const lengthOf = (value: unknown) => (Array.isArray(value) ? value.length : 0);

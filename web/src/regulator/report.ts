@@ -2,6 +2,7 @@
 import type { BundleReport } from '../../../src/bundle/bundle-report';
 import { verifyBundleStream } from '../../../src/bundle/verify-bundle';
 import type { BundledEvent, EvidenceBundle, ReportScope } from '../../../src/protocol/bundle';
+import { unitsPerEvent } from '../../../src/reports/event-units';
 import { fill, h } from '../common/dom';
 import { formatCount, formatDateTime, formatDay } from '../common/format';
 
@@ -55,6 +56,8 @@ export function renderReport(
   onDownload: (format: ReportFormat, button: HTMLButtonElement) => void,
 ): void {
   const events = bundle.events;
+  // Units per event counted as every format counts them: the report's units whose history holds the event.
+  const unitCounts = unitsPerEvent(bundle.items);
   const name = (gln: unknown) => (typeof gln === 'string' ? (names.get(gln) ?? `GLN ${gln}`) : '—');
   const byType = new Map<string, number>();
   for (const e of events) byType.set(e.event.type, (byType.get(e.event.type) ?? 0) + 1);
@@ -111,7 +114,11 @@ export function renderReport(
     h('p', { id: 'download-status', class: 'muted', role: 'status' }),
     h('h3', null, 'Custody timeline'),
     events.length
-      ? h('ol', { class: 'timeline' }, ...events.slice(0, TIMELINE_LIMIT).map((e) => timelineItem(e, name)))
+      ? h(
+          'ol',
+          { class: 'timeline' },
+          ...events.slice(0, TIMELINE_LIMIT).map((e) => timelineItem(e, name, unitCounts.get(e.index) ?? 0)),
+        )
       : h('p', { class: 'muted' }, 'No events in this scope.'),
     events.length > TIMELINE_LIMIT
       ? h(
@@ -238,17 +245,24 @@ function typeLabel(type: string): string {
 }
 
 type Body = Record<string, unknown>;
-const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
-const units = (n: number) => `${formatCount(n)} unit${n === 1 ? '' : 's'}`;
+const unitsText = (n: number) => `${formatCount(n)} unit${n === 1 ? '' : 's'}`;
 
-/** One line per event, in words, naming the parties. */
-function describeEvent(e: BundledEvent, name: (gln: unknown) => string): { what: string; detail: string } {
+/**
+ * One line per event, in words, naming the parties. `inScope`: how many of the report's units the event is about
+ * (event-units.ts), never the length of its body's item list (another lot's units, containers).
+ */
+function describeEvent(
+  e: BundledEvent,
+  name: (gln: unknown) => string,
+  inScope: number,
+): { what: string; detail: string } {
   const body = e.event.body as Body;
   const by = name(e.event.actor);
+  const units = () => unitsText(inScope);
   switch (e.event.type) {
     case 'commission':
       return {
-        what: `${by} commissioned ${units(count(body.serials))}`,
+        what: `${by} commissioned ${units()}`,
         detail: `lot ${String(body.lot)}, expiry ${String(body.expiry)}`,
       };
     case 'ship': {
@@ -259,19 +273,19 @@ function describeEvent(e: BundledEvent, name: (gln: unknown) => string): { what:
         t.invoice && `invoice ${String(t.invoice)}`,
       ];
       return {
-        what: `${by} shipped ${units(count(body.items))} to ${name(body.recipient)}`,
+        what: `${by} shipped ${units()} to ${name(body.recipient)}`,
         detail: refs.filter(Boolean).join(' · '),
       };
     }
     case 'receive':
       return {
-        what: `${by} received ${units(count(body.items))} from ${name(body.shipper)}`,
+        what: `${by} received ${units()} from ${name(body.shipper)}`,
         detail: `shipment ${String(body.shipmentId)}`,
       };
     case 'dispense':
-      return { what: `${by} dispensed ${units(count(body.items))}`, detail: '' };
+      return { what: `${by} dispensed ${units()}`, detail: '' };
     case 'pack':
-      return { what: `${by} packed ${units(count(body.children))}`, detail: `into ${String(body.parent)}` };
+      return { what: `${by} packed ${units()}`, detail: `into ${String(body.parent)}` };
     case 'unpack':
       return { what: `${by} unpacked ${String(body.parent)}`, detail: '' };
     case 'recall':
@@ -285,20 +299,20 @@ function describeEvent(e: BundledEvent, name: (gln: unknown) => string): { what:
         detail: String(body.reason ?? ''),
       };
     case 'quarantine':
-      return { what: `${by} quarantined ${units(count(body.items))}`, detail: String(body.reason ?? '') };
+      return { what: `${by} quarantined ${units()}`, detail: String(body.reason ?? '') };
     case 'illegitimate': {
       const report = (body.report ?? {}) as Body;
       return {
-        what: `${by} reported ${units(count(body.items))} illegitimate (FDA 3911 ${String(report.reportType ?? '')})`,
+        what: `${by} reported ${units()} illegitimate (FDA 3911 ${String(report.reportType ?? '')})`,
         detail: [report.classification, report.description].filter(Boolean).join(': '),
       };
     }
     case 'clear':
-      return { what: `${by} cleared ${units(count(body.items))}`, detail: String(body.reason ?? '') };
+      return { what: `${by} cleared ${units()}`, detail: String(body.reason ?? '') };
     case 'decommission':
     case 'destroy':
       return {
-        what: `${by} ${e.event.type === 'destroy' ? 'destroyed' : 'decommissioned'} ${units(count(body.items))}`,
+        what: `${by} ${e.event.type === 'destroy' ? 'destroyed' : 'decommissioned'} ${units()}`,
         detail: String(body.reason ?? ''),
       };
     case 'product.register':
@@ -311,8 +325,8 @@ function describeEvent(e: BundledEvent, name: (gln: unknown) => string): { what:
   }
 }
 
-function timelineItem(e: BundledEvent, name: (gln: unknown) => string): HTMLLIElement {
-  const { what, detail } = describeEvent(e, name);
+function timelineItem(e: BundledEvent, name: (gln: unknown) => string, inScope: number): HTMLLIElement {
+  const { what, detail } = describeEvent(e, name, inScope);
   const alarming = ['recall', 'quarantine', 'illegitimate', 'destroy'].includes(e.event.type);
   return h(
     'li',

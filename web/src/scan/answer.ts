@@ -21,7 +21,8 @@ export interface ScanRecord {
   ms?: number;
   answer?: VerificationAnswer;
   evidence?: EvidenceOutcome;
-  error?: { status: number; code: string; message: string };
+  /** `detail`: the server's own words, when `message` puts them in a pharmacist's. */
+  error?: { status: number; code: string; message: string; detail?: string };
 }
 
 export type Tone = 'green' | 'amber' | 'red' | 'grey';

@@ -14,6 +14,7 @@ import { readPhoto, startCamera } from './barcode';
 import { ScanHistory } from './history';
 import { announcement, answeredIn, renderCard } from './result-card';
 import { Scan, ScanBox } from './scan-box';
+import { explainUnreadable } from './unreadable';
 
 /** Pause in typing after which the box shows what the text reads as. */
 const PREVIEW_DELAY_MS = 200;
@@ -68,7 +69,11 @@ async function main(): Promise<void> {
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return expire(SESSION);
       const e = error instanceof ApiError ? error : new ApiError(0, 'ERROR', (error as Error).message);
-      record.error = { status: e.status, code: e.code, message: e.message };
+      // An unreadable code: what is wrong in a pharmacist's words, the parser's exact words as the detail.
+      const plain = e.status === 400 ? explainUnreadable(code) : undefined;
+      record.error = plain
+        ? { status: e.status, code: e.code, message: plain, detail: e.message }
+        : { status: e.status, code: e.code, message: e.message };
     }
     const checked = performance.now();
     if (record.id === latest) {

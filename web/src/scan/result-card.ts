@@ -1,6 +1,7 @@
 /** The result card: one glance gives the colour, the word and the reasons; then the facts and the evidence line. */
 import { h, fill } from '../common/dom';
 import { daysUntil, formatDateTime, formatDay, formatTime, sentence } from '../common/format';
+import { describeNdc } from '../../../src/gs1/ndc';
 import { EvidenceOutcome, REASON_TITLES, ScanRecord, Tone, toneOf, VerificationAnswer } from './answer';
 
 const ICONS: Record<Tone, string> = { green: '✓', amber: '!', red: '✕', grey: '?' };
@@ -49,7 +50,7 @@ export function renderCard(card: HTMLElement, record: ScanRecord, role: string):
         h('p', { class: 'card-sub' }, subline(tone, record)),
       ),
     ),
-    record.answer ? body(record.answer, record.evidence) : errorBody(record),
+    record.answer ? body(record.answer, record.evidence, tone) : errorBody(record),
     h(
       'p',
       { class: 'card-meta' },
@@ -75,7 +76,7 @@ export function announcement(record: ScanRecord, role: string): string {
   return `${headline(tone, record, role)}. ${subline(tone, record)}. ${product}${evidence}`.replace(/\.\s*\./g, '.');
 }
 
-function body(answer: VerificationAnswer, evidence: EvidenceOutcome | undefined): HTMLElement {
+function body(answer: VerificationAnswer, evidence: EvidenceOutcome | undefined, tone: Tone): HTMLElement {
   const reasons = answer.reasons.length
     ? h(
         'ul',
@@ -104,21 +105,32 @@ function body(answer: VerificationAnswer, evidence: EvidenceOutcome | undefined)
         : 'Not a registered product',
       'wide',
     ),
-    fact('NDC', product?.ndc ?? '—'),
-    fact('Lot', item?.lot ?? answer.asked.lot ?? '—'),
-    fact(
-      'Expiry',
-      item ? `${formatDay(item.expiry)}${expiryNote}` : answer.asked.expiry ? formatDay(answer.asked.expiry) : '—',
-    ),
+    fact('NDC', product?.ndc ? describeNdc(product.ndc) : '—'),
+    // Without the unit in the log, lot and expiry are only what the package says: shown as such, never as facts.
+    item ? fact('Lot', item.lot) : printedFact('Lot', answer.asked.lot),
+    item
+      ? fact('Expiry', `${formatDay(item.expiry)}${expiryNote}`)
+      : printedFact('Expiry', answer.asked.expiry && formatDay(answer.asked.expiry)),
     fact('Serial', answer.asked.serial),
     fact('GTIN', answer.asked.gtin),
     fact('Held by', item ? custodyText(item) : '—'),
   );
-  return h('div', { class: 'card-body' }, reasons, facts, evidenceLine(evidence));
+  return h('div', { class: 'card-body' }, reasons, facts, evidenceLine(evidence, answer, tone));
 }
 
 function fact(term: string, value: string, modifier = ''): HTMLElement {
   return h('div', { class: `fact ${modifier ? `fact--${modifier}` : ''}` }, h('dt', null, term), h('dd', null, value));
+}
+
+/** A value read from the package that the log does not confirm (its unit is unknown). */
+function printedFact(term: string, value: string | undefined): HTMLElement {
+  if (!value) return fact(term, '—');
+  return h(
+    'div',
+    { class: 'fact fact--unconfirmed', 'data-confirmed': 'false' },
+    h('dt', null, term),
+    h('dd', null, value, h('span', { class: 'fact-note' }, ' as printed on the package; not in the log')),
+  );
 }
 
 function expiryHint(expiry: string): string {
@@ -134,8 +146,28 @@ function custodyText(item: NonNullable<VerificationAnswer['item']>): string {
   return item.status === 'in_transit' ? `${who} (in transit)` : who;
 }
 
-function evidenceLine(evidence: EvidenceOutcome | undefined): HTMLElement {
+/** What the evidence's log entry is, in words ("the recall of this lot"), from the answer. */
+const PROOF_OF: Record<string, string> = {
+  RECALLED: 'the recall of this lot',
+  ALREADY_DISPENSED: 'the dispensing of this serial',
+};
+
+function evidenceLine(evidence: EvidenceOutcome | undefined, answer: VerificationAnswer, tone: Tone): HTMLElement {
   if (!evidence) return h('p', { class: 'evidence evidence--none' }, 'Evidence: not checked.');
+  const proves = answer.evidenceFor?.reason;
+  if (evidence.state === 'ok' && (tone === 'red' || proves)) {
+    // A stop card's evidence proves why to stop; it must not read like the green card's endorsement.
+    const what = proves
+      ? PROOF_OF[proves]
+      : `this package's last recorded event (${answer.evidenceFor?.eventType ?? '?'})`;
+    return h(
+      'p',
+      { class: 'evidence evidence--proof', 'data-state': 'ok', 'data-proves': proves ?? 'latest' },
+      h('strong', null, 'Proof in the log: '),
+      `${what}, log entry ${evidence.index}, checked in this browser against checkpoint ${evidence.treeSize}`,
+      h('span', { class: 'evidence-detail' }, ` (logged ${formatDateTime(evidence.acceptedAt)})`),
+    );
+  }
   if (evidence.state === 'ok') {
     return h(
       'p',
@@ -174,7 +206,10 @@ function errorBody(record: ScanRecord): HTMLElement {
       : error?.status === 0
         ? 'Check the network connection and scan again.'
         : 'Scan again; if it keeps failing, tell your network operator.';
-  return h('div', { class: 'card-body' }, h('p', null, advice));
+  const detail = error?.detail
+    ? h('p', { class: 'muted card-detail' }, `Reader's detail: ${sentence(error.detail)}`)
+    : null;
+  return h('div', { class: 'card-body' }, h('p', null, advice), detail);
 }
 
 function withPeriod(text: string): string {

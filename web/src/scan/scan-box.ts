@@ -1,10 +1,12 @@
 /**
  * The scan box: what a keyboard-wedge 2D scanner types lands here, wherever the focus was.
  *
- * - Enter submits at once. Without an Enter (scanners configured with no suffix), a burst typed at scanner
- *   speed that reads as a whole product code is submitted after a short pause. A person typing by hand is never
- *   cut short, nor is a burst that stalls while the code is still incomplete (a stall inside the last field, when
- *   that field has no fixed length, can still end a suffix-less scan early: the card then says what was read).
+ * - Enter submits at once. A scanner that ends its codes with Enter is never cut by a timer: once this browser
+ *   has seen a burst at scanner speed end with Enter, it remembers (localStorage) and never submits on a pause
+ *   again. Bluetooth scanners pause mid-code (~250 ms while their buffer flushes); a pause is not the end of a code.
+ * - Without an Enter (scanners configured with no suffix, in a browser that never saw one send Enter), a burst typed
+ *   at scanner speed that reads as a whole product code is submitted after a pause longer than those a scanner
+ *   makes mid-code. A person typing by hand is never cut short, nor is a burst whose code is still incomplete.
  * - GS (FNC1) arrives as the control character, as a printable spelling (`<GS>`, `^]`, `\x1d`, …: the server
  *   reads them all), or as Ctrl+] from scanners that emulate it with a key chord: that chord types a GS here.
  * - The box is cleared the moment a code is taken, so the next package can be scanned while the answer is on its
@@ -15,8 +17,13 @@
 
 /** Mean time between keystrokes below which typing is a scanner's (they type a character every 1–20 ms). */
 const SCANNER_MS_PER_CHAR = 35;
-/** Pause after a scanner burst that ends the code when no Enter comes. */
-const IDLE_SUBMIT_MS = 150;
+/**
+ * Pause after a scanner burst that ends the code when no Enter comes (scanners with no suffix only): longer than the
+ * pauses scanners make mid-code (Bluetooth ones ~250 ms), so a pause inside a code does not split it in two.
+ */
+export const IDLE_SUBMIT_MS = 600;
+/** Set once a scanner-speed burst ended with Enter here: from then on only Enter ends a scan. */
+const SENDS_ENTER_KEY = 'rxledger.scanner.sendsEnter';
 const GS = '\u001d';
 
 export interface Scan {
@@ -28,6 +35,8 @@ export interface Scan {
 export class ScanBox {
   private burst: { first: number; last: number; chars: number } | null = null;
   private idleTimer: number | undefined;
+  /** Whether the scanner ends its codes with Enter (learned from the first burst that did; kept in this browser). */
+  private sendsEnter = readSendsEnter();
 
   constructor(
     private readonly input: HTMLInputElement,
@@ -74,6 +83,7 @@ export class ScanBox {
   private keydown(event: KeyboardEvent): void {
     if (event.key === 'Enter') {
       event.preventDefault();
+      if (!this.sendsEnter && this.burst && this.atScannerSpeed(this.burst)) this.learnSendsEnter();
       this.submit(this.input.value, event.timeStamp);
       return;
     }
@@ -102,13 +112,27 @@ export class ScanBox {
     const added = event.data?.length ?? 1;
     if (!this.burst || event.inputType === 'insertFromPaste') this.burst = { first: now, last: now, chars: added };
     else this.burst = { first: this.burst.first, last: now, chars: this.burst.chars + added };
+    // A scanner that sends Enter is never cut by a timer: its Enter ends the code, wherever it pauses.
+    if (this.sendsEnter) return;
     const whole = event.inputType === 'insertFromPaste' || (this.burst.chars >= text.length && added >= text.length);
-    const fast =
-      this.burst.chars >= 8 && (this.burst.last - this.burst.first) / (this.burst.chars - 1) < SCANNER_MS_PER_CHAR;
-    if (whole || fast) {
+    if (whole || this.atScannerSpeed(this.burst)) {
       this.idleTimer = window.setTimeout(() => {
         if (this.isComplete(this.input.value)) this.submit(this.input.value);
       }, IDLE_SUBMIT_MS);
+    }
+  }
+
+  /** Keystrokes of a burst at a scanner's pace (they type a character every 1–20 ms; people far slower). */
+  private atScannerSpeed(burst: { first: number; last: number; chars: number }): boolean {
+    return burst.chars >= 8 && (burst.last - burst.first) / (burst.chars - 1) < SCANNER_MS_PER_CHAR;
+  }
+
+  private learnSendsEnter(): void {
+    this.sendsEnter = true;
+    try {
+      localStorage.setItem(SENDS_ENTER_KEY, 'true');
+    } catch {
+      // storage unavailable (private mode): remembered for this page only
     }
   }
 
@@ -128,4 +152,12 @@ function isTextEntry(element: Element): boolean {
   if (element instanceof HTMLInputElement)
     return !['button', 'submit', 'reset', 'checkbox', 'radio', 'file'].includes(element.type);
   return (element as HTMLElement).isContentEditable === true;
+}
+
+function readSendsEnter(): boolean {
+  try {
+    return localStorage.getItem(SENDS_ENTER_KEY) === 'true';
+  } catch {
+    return false;
+  }
 }
