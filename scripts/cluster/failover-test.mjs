@@ -30,7 +30,8 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const dist = (module) => require(join(repo, 'dist', module));
+const env = readClusterEnv();
+const dist = (module) => require(join(env.RXLEDGER_DIST, module));
 const { LedgerClient, LedgerHttpError } = dist('src/sdk/client.js');
 const { signInput } = dist('src/cli/sign.js');
 const { formatKeyFile, parseKeyFile } = dist('src/signing/key-file.js');
@@ -50,7 +51,6 @@ const RETRY_MS = 200;
 /** How long the cluster may take to be whole again after a fault. */
 const RECOVERY_MS = 90_000;
 
-const env = readClusterEnv();
 const apps = env.APP_URLS.split(' ');
 const apiPorts = env.PATRONI_API_PORTS.split(' ');
 const vkeyText = (await (await fetch(`${apps[0]}/v1/log/vkey`)).text()).trim();
@@ -404,7 +404,7 @@ if (final) {
   }
 }
 // rxledger audit, with the log's verifier key.
-const audit = spawnSync('node', [join(repo, 'dist/src/cli/main.js'), 'audit', '--log-key', vkeyText], {
+const audit = spawnSync('node', [join(env.RXLEDGER_DIST, 'src/cli/main.js'), 'audit', '--log-key', vkeyText], {
   env: { ...process.env, DATABASE_URL: env.DATABASE_URL },
   encoding: 'utf8',
 });

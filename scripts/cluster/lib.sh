@@ -2,6 +2,8 @@
 CLUSTER_DIR="${RXLEDGER_CLUSTER_DIR:-/tmp/rxledger-cluster}"
 PG_BIN_DIR="${PG_BIN_DIR:-/usr/lib/postgresql/15/bin}"
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The build the cluster runs (default: the repository's dist/).
+DIST_DIR="${RXLEDGER_DIST:-$REPO_DIR/dist}"
 
 say() { echo "cluster: $*"; }
 die() {

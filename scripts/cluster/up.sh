@@ -6,7 +6,8 @@
 #   /tmp/rxledger-cluster); `npm run cluster:down` stops it and removes that folder.
 # Settings (environment): RXLEDGER_CLUSTER_DIR, RXLEDGER_CLUSTER_APPS (default 2), RXLEDGER_CLUSTER_STRICT (Patroni's
 #   synchronous_mode_strict, default false), RXLEDGER_CLUSTER_SYNCHRONOUS_STANDBY (the apps' SYNCHRONOUS_STANDBY,
-#   default warn), CHECKPOINT_INTERVAL_MS and LOG_LEVEL passed on to the apps.
+#   default warn), RXLEDGER_DIST (the build to run, default dist/), CHECKPOINT_INTERVAL_MS and LOG_LEVEL passed on
+#   to the apps.
 # Writes $RXLEDGER_CLUSTER_DIR/cluster.env (ports, URLs, DATABASE_URL, READ_DATABASE_URL, OPERATOR_TOKEN, …) for
 # scripts and benchmarks to source.
 set -euo pipefail
@@ -33,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 cd "$REPO_DIR"
-if [ ! -f dist/src/main.js ]; then
+if [ ! -f "$DIST_DIR/src/main.js" ]; then
   say "building the app (npx nest build)"
   npx nest build
 fi
@@ -54,9 +55,9 @@ trap failed ERR
 
 # 2. Ports: free now on localhost, below the kernel's ephemeral range (src/database/free-port.ts).
 read -r -a PORTS <<<"$(node -e '
-  const { freePort } = require("./dist/src/database/free-port.js");
+  const { freePort } = require(process.argv[2] + "/src/database/free-port.js");
   (async () => { const s = new Set(); while (s.size < Number(process.argv[1])) s.add(await freePort()); console.log([...s].join(" ")); })();
-' $((2 + 2 * NODES + 3 + APPS)))"
+' $((2 + 2 * NODES + 3 + APPS)) "$DIST_DIR")"
 ETCD_PORT=${PORTS[0]}
 ETCD_PEER_PORT=${PORTS[1]}
 PG_PORTS=("${PORTS[@]:2:NODES}")
@@ -170,13 +171,13 @@ READ_DATABASE_URL="postgres://rxledger:$APP_PASSWORD@127.0.0.1:$RO_PORT/rxledger
 mkdir -p "$CLUSTER_DIR/app"
 node -e '
   const { randomBytes } = require("crypto");
-  const { formatSignerKey } = require("./dist/src/checkpoint");
+  const { formatSignerKey } = require(process.argv[1] + "/src/checkpoint");
   const origin = "rxledger.cluster/log";
   console.log(`LOG_ORIGIN=${origin}`);
   console.log(`LOG_PRIVATE_KEY=${formatSignerKey(origin, randomBytes(32))}`);
   console.log(`OPERATOR_PRIVATE_KEY=${randomBytes(32).toString("base64")}`);
   console.log(`OPERATOR_TOKEN=rxo_${randomBytes(32).toString("base64url")}`);
-' >"$CLUSTER_DIR/app/secrets.env"
+' "$DIST_DIR" >"$CLUSTER_DIR/app/secrets.env"
 chmod 600 "$CLUSTER_DIR/app/secrets.env"
 start_app() {
   local i=$1
@@ -184,7 +185,7 @@ start_app() {
   env $(cat "$CLUSTER_DIR/app/secrets.env") DATABASE_URL="$DATABASE_URL" PORT="${APP_PORTS[$((i - 1))]}" \
     HOST=127.0.0.1 DATA_DIR="$CLUSTER_DIR/app" SYNCHRONOUS_STANDBY="$SYNC_STANDBY" \
     CHECKPOINT_INTERVAL_MS="${CHECKPOINT_INTERVAL_MS:-250}" LOG_LEVEL="${LOG_LEVEL:-log}" \
-    setsid node dist/src/main.js >>"$CLUSTER_DIR/logs/app$i.log" 2>&1 </dev/null &
+    setsid node "$DIST_DIR/src/main.js" >>"$CLUSTER_DIR/logs/app$i.log" 2>&1 </dev/null &
   echo $! >"$CLUSTER_DIR/pids/app$i.pid"
 }
 app_ready() { curl -sf "http://127.0.0.1:${APP_PORTS[$(($1 - 1))]}/v1/health" >/dev/null; }
@@ -213,6 +214,7 @@ OPERATOR_TOKEN="$(sed -n 's/^OPERATOR_TOKEN=//p' "$CLUSTER_DIR/app/secrets.env")
 cat >"$CLUSTER_DIR/cluster.env" <<ENV
 # The reference cluster (scripts/cluster/up.sh). Source it: set -a; . $CLUSTER_DIR/cluster.env; set +a
 CLUSTER_DIR=$CLUSTER_DIR
+RXLEDGER_DIST=$DIST_DIR
 DATABASE_URL=$DATABASE_URL
 READ_DATABASE_URL=$READ_DATABASE_URL
 POSTGRES_SUPERUSER_URL=postgres://postgres:$SUPERUSER_PASSWORD@127.0.0.1:$RW_PORT/postgres

@@ -134,6 +134,14 @@ export class AppConfig {
   @IsIn(['on', 'off'])
   INTEGRATOR: 'on' | 'off' = 'on';
 
+  /**
+   * What `/v1/health` says when the primary has no synchronous standby (PostgreSQL streaming replication, e.g. under
+   * Patroni's synchronous mode; OPERATIONS.md §11.3): `off` (one database, nothing checked), `warn` (200 with a
+   * warning) or `required` (503 `degraded`, so load balancers stop sending requests).
+   */
+  @IsIn(['off', 'warn', 'required'])
+  SYNCHRONOUS_STANDBY: 'off' | 'warn' | 'required' = 'off';
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -169,6 +177,7 @@ export const CONFIG_VARIABLES = [
   'MAX_BODY_MB',
   'CLOCK_SKEW_MS',
   'INTEGRATOR',
+  'SYNCHRONOUS_STANDBY',
   'LOG_LEVEL',
   'LOG_FORMAT',
 ] as const satisfies readonly (keyof AppConfig)[];

@@ -12,10 +12,15 @@ import { LogService } from '../ledger/log.service';
 /** An entry waiting longer than this (or 20 checkpoint intervals) for a checkpoint means integration has stalled. */
 const STALL_MS = 10_000;
 
+const NO_SYNCHRONOUS_STANDBY =
+  'the primary has no synchronous standby: commits are acknowledged on one database node only (OPERATIONS.md §11.3)';
+
 @ApiTags('health')
 @Controller('v1/health')
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);
+  /** Whether the last health check found no synchronous standby (SYNCHRONOUS_STANDBY warn or required). */
+  private unreplicated = false;
   constructor(
     private readonly config: AppConfig,
     private readonly db: Database,
@@ -42,7 +47,12 @@ export class HealthController {
       // An entry waiting much longer than the checkpoint interval: no process is integrating (or one halted).
       const stalled =
         oldestWaitMs !== null && oldestWaitMs > Math.max(STALL_MS, 20 * this.config.CHECKPOINT_INTERVAL_MS);
+      const replication = this.config.SYNCHRONOUS_STANDBY === 'off' ? undefined : await this.replication();
+      const unreplicated = replication?.synchronousStandbys === 0 ? [NO_SYNCHRONOUS_STANDBY] : [];
+      this.noteReplication(unreplicated.length > 0);
+      const required = this.config.SYNCHRONOUS_STANDBY === 'required';
       const problems = [
+        ...(required ? unreplicated : []),
         ...(this.integrator.isHalted
           ? [
               `integration halted, tiles and proofs withheld: ${this.integrator.haltMessage ?? 'the stored tree does not match its entries'}; run \`rxledger audit\``,
@@ -54,7 +64,12 @@ export class HealthController {
       return {
         status: problems.length > 0 ? 'degraded' : 'ok',
         ...(problems.length > 0 ? { problems } : {}),
-        database: { status: 'ok', latencyMs: Math.round(databaseMs * 100) / 100 },
+        ...(!required && unreplicated.length > 0 ? { warnings: unreplicated } : {}),
+        database: {
+          status: 'ok',
+          latencyMs: Math.round(databaseMs * 100) / 100,
+          ...(replication ? { replication } : {}),
+        },
         log: {
           entries: committed,
           checkpointSize,
@@ -74,6 +89,41 @@ export class HealthController {
         database: { status: 'down' },
       };
     }
+  }
+
+  /**
+   * The primary's synchronous replication, from PostgreSQL itself: `synchronous_standby_names` (Patroni sets it, and
+   * empties it when no standby is left in non-strict mode) and the standbys `pg_stat_replication` lists as `sync` or
+   * `quorum` and streaming. Reading `sync_state` takes `pg_monitor` (or a superuser); without it only the number of
+   * replication connections is known, and a standby is counted as synchronous when the setting names any.
+   */
+  private async replication(): Promise<{
+    synchronousStandbyNames: string;
+    standbys: number;
+    synchronousStandbys: number;
+  }> {
+    const [row] = await this.db.query<{ names: string; standbys: number; sync: number; visible: number }>(
+      `SELECT current_setting('synchronous_standby_names') AS names,
+              count(*)::int AS standbys,
+              count(*) FILTER (WHERE sync_state IN ('sync', 'quorum') AND state = 'streaming')::int AS sync,
+              count(sync_state)::int AS visible
+         FROM pg_stat_replication`,
+    );
+    const named = row.names.trim() !== '';
+    const synchronousStandbys = !named ? 0 : row.visible === row.standbys ? row.sync : row.standbys;
+    return { synchronousStandbyNames: row.names, standbys: row.standbys, synchronousStandbys };
+  }
+
+  /** One log line when the primary loses its last synchronous standby, one when it has one again. */
+  private noteReplication(unreplicated: boolean): void {
+    if (unreplicated === this.unreplicated) return;
+    this.unreplicated = unreplicated;
+    if (unreplicated)
+      this.logger.warn(`${NO_SYNCHRONOUS_STANDBY} (SYNCHRONOUS_STANDBY=${this.config.SYNCHRONOUS_STANDBY})`);
+    else
+      this.logger.log(
+        'the primary has a synchronous standby again: commits are replicated before they are acknowledged',
+      );
   }
 
   @Get('live')
