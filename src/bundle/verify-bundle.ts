@@ -953,7 +953,7 @@ export class BundleVerifier implements BundleSink {
       this.fail(
         'custody',
         `lot ${scope.lot}: the bundle's commissioning events put ${commissioned} units in the lot, ${unlisted} of them ` +
-          `are not in \`items\`, yet the bundle was made for ${this.generatedBy}, a ${role}, whose export lists the whole lot`,
+          `are not in \`items\`, yet the bundle was made for ${this.generatedBy}, ${role === 'operator' ? 'the operator' : 'a regulator'}, whose export lists the whole lot`,
       );
     } else if (unlisted > 0) {
       this.extraLimits.push(
