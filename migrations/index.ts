@@ -3,6 +3,7 @@ import { SupplyChain1763942400000 } from './1763942400000-SupplyChain';
 import { Verification1763949600000 } from './1763949600000-Verification';
 import { Reports1763956800000 } from './1763956800000-Reports';
 import { EpcisCapture1764950400000 } from './1764950400000-EpcisCapture';
+import { EpcisXmlReportFormat1764957600000 } from './1764957600000-EpcisXmlReportFormat';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Verification1763949600000,
   Reports1763956800000,
   EpcisCapture1764950400000,
+  EpcisXmlReportFormat1764957600000,
 ];
