@@ -15,6 +15,11 @@ export interface VerificationAnswer {
     gtin: string;
     name: string;
     ndc: string | null;
+    /**
+     * The NDC as labels print it, hyphenated: one form when the labeler's configuration is known (a 4-digit labeler
+     * code: 4-4-2), else each form it may take (21 CFR 207.33: 4-4-2, 5-3-2, 5-4-1).
+     */
+    ndcForms?: string[];
     strength: string;
     dosageForm: string;
     containerSize: string;

@@ -22,6 +22,8 @@ export interface PackageFacts {
   manufacturer_name: string | null;
   product_name: string | null;
   ndc: string | null;
+  /** The GS1 company prefix the manufacturer holds for this GTIN (an NDC labeler's is `03` + its labeler code). */
+  company_prefix: string | null;
   strength: string | null;
   dosage_form: string | null;
   container_size: string | null;
@@ -65,6 +67,9 @@ export class VerificationRepository {
     const [row] = await sql.query<PackageFacts>(
       `SELECT p.gtin IS NOT NULL AS gtin_known, p.manufacturer, mp.name AS manufacturer_name, p.name AS product_name,
               p.ndc, p.strength, p.dosage_form, p.container_size,
+              (SELECT c.prefix FROM company_prefix c
+                WHERE c.gln = p.manufacturer AND substr(q.gtin, 2, length(c.prefix)) = c.prefix
+                ORDER BY length(c.prefix) DESC LIMIT 1) AS company_prefix,
               i.code, i.lot, i.expiry_code, to_char(i.expiry, 'YYYY-MM-DD') AS expiry, i.status, i.hold, i.custodian,
               cp.name AS custodian_name, s.recipient AS in_transit_to, l.recalled, i.transfers, i.return_pending,
               i.last_idx, e.accepted_at AS last_at, ev.idx AS evidence_idx, ev.accepted_at AS evidence_accepted_at,
@@ -91,12 +96,18 @@ export class VerificationRepository {
   }
 
   /**
-   * The unit's latest event on the primary (null: no such unit): every event about a unit sets `last_idx`, so a
-   * standby's row with the same value is the unit as the primary has it now.
+   * What of the unit decides a verdict and changes with events, read on the primary (null: no such unit): the index of
+   * its latest event (every event about a unit sets `last_idx`) and its lot's recall. A standby's facts with the same
+   * values judge the unit as the primary would now.
    */
-  async lastIndexOf(code: string): Promise<number | null> {
-    const [row] = await this.db.query<{ last_idx: number }>('SELECT last_idx FROM item WHERE code = $1', [code]);
-    return row?.last_idx ?? null;
+  async unitVersion(code: string): Promise<{ last_idx: number; recalled: boolean } | null> {
+    const [row] = await this.db.query<{ last_idx: number; recalled: boolean }>(
+      `SELECT i.last_idx, coalesce(l.recalled, false) AS recalled
+         FROM item i LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
+        WHERE i.code = $1`,
+      [code],
+    );
+    return row ?? null;
   }
 
   /** The manufacturer that registered the GTIN, if any. */

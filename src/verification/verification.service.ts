@@ -5,6 +5,7 @@ import { ReadDatabase } from '../database/read-database';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { TreeService } from '../ledger/tree.service';
 import { encodeLeaf } from '../protocol/leaf';
+import { formatNdc, labelerDigitsOfPrefix, ndcConfigurationsOf } from '../gs1/ndc';
 import { unitCode } from '../protocol/item-code';
 import { bytesToBase64 } from '../bytes';
 import { VerificationAnswer } from './answer';
@@ -21,6 +22,15 @@ export type Channel = 'lightweight' | 'rich';
  * product identifier (GTIN, serial, lot and expiry, each read without error) raises one; requests that give the
  * identifiers as separate fields are no scans and raise alerts as before.
  */
+/**
+ * The NDC as labels print it (labeler-product-package): the configurations its labeler may use, narrowed by the
+ * labeler code's length where the GS1 company prefix tells it (GS1 US issues an NDC labeler `03` + its code).
+ */
+function ndcForms(ndc: string, companyPrefix: string | null): string[] {
+  const labeler = companyPrefix ? labelerDigitsOfPrefix(companyPrefix) : undefined;
+  return ndcConfigurationsOf(labeler).map((configuration) => formatNdc(ndc, configuration));
+}
+
 function mayBeFragment(asked: Asked, request: Record<string, unknown>): boolean {
   return request.code !== undefined && (asked.lot === undefined || asked.expiryCode === undefined);
 }
@@ -84,6 +94,7 @@ export class VerificationService {
             gtin: asked.gtin,
             name: facts.product_name!,
             ndc: facts.ndc,
+            ...(facts.ndc ? { ndcForms: ndcForms(facts.ndc, facts.company_prefix) } : {}),
             strength: facts.strength!,
             dosageForm: facts.dosage_form!,
             containerSize: facts.container_size!,
@@ -168,19 +179,24 @@ export class VerificationService {
 
   /**
    * The package's facts, from a standby when `READ_FROM=replica` (fresh within the bound, ReadDatabase) and the
-   * unit's row there is the primary's current one, asked of the primary after the request arrived: a dispense (or any
-   * event about the unit) acknowledged before the request, by this requester or another, is never missed, and clone
-   * detection is as sound as on the primary. What may lag, by at most the bound: the lot's recall, the product and
-   * party names (PROTOCOL.md §8.5).
+   * unit there is the primary's current version (its latest event and its lot's recall), asked of the primary after
+   * the request arrived: an event about the unit or a recall of its lot acknowledged before the request, by this
+   * requester or another, is never missed, and clone detection is as sound as on the primary. What may lag, by at
+   * most the bound: the product and party details (PROTOCOL.md §8.5).
    */
   private async facts(gtin: string, code: string, treeSize: number): Promise<PackageFacts> {
     if (!this.reads.standbys) return this.repository.facts(gtin, code, treeSize);
-    const current = this.repository.lastIndexOf(code);
+    const current = this.repository.unitVersion(code);
     // Awaited only when a standby answered; otherwise the primary's own read reports an outage.
     current.catch(() => undefined);
     return this.reads.read(
       (sql) => this.repository.facts(gtin, code, treeSize, sql),
-      async (facts) => facts.last_idx === (await current),
+      async (facts) => {
+        const unit = await current;
+        return unit === null
+          ? facts.code === null
+          : facts.last_idx === unit.last_idx && (facts.recalled ?? false) === unit.recalled;
+      },
     );
   }
 

@@ -5,9 +5,11 @@
  * and an already-dispensed scan that is red in the regulator's list.
  */
 import { Page } from 'playwright-core';
+import { makeGtin14 } from '../../src/gs1/identifiers';
 import {
   accept,
   newTradingPartners,
+  productDetails,
   registerProduct,
   transaction,
   units,
@@ -28,6 +30,7 @@ describe('scan page and alerts in daily use (issue 13 §3)', () => {
   let gtin: string;
   let recallIndex: number;
   let dispenseIndex: number;
+  let labelerGtin: string;
 
   beforeAll(async () => {
     b = await startBrowserApp();
@@ -45,6 +48,15 @@ describe('scan page and alerts in daily use (issue 13 §3)', () => {
     await accept(t, m, 'ship', { shipmentId: 'S1', recipient: p.gln, items, transaction });
     await accept(t, p, 'receive', { shipper: m.gln, shipmentId: 'S1', items });
     recallIndex = (await accept(t, m, 'recall', { gtin, lots: ['LOT-R'], reason: 'contamination' })).index;
+    // A labeler's NDC product: GS1 US issues an NDC labeler the company prefix 03 + its labeler code (here 4 digits).
+    const labelerPrefix = `03${String((Number(m.prefix.slice(2, 4)) + 50) % 100).padStart(2, '0')}12`;
+    const granted = await t.http
+      .post(`/v1/manufacturers/${m.gln}/prefixes`)
+      .set('Authorization', `Bearer ${t.operatorToken}`)
+      .send({ prefix: labelerPrefix });
+    expect(granted.status).toBe(201);
+    labelerGtin = makeGtin14('0', labelerPrefix, '000123');
+    await accept(t, m, 'product.register', { gtin: labelerGtin, ...productDetails });
     dispenseIndex = (await accept(t, p, 'dispense', { items: units(gtin, ['D1']) }, true)).index;
   });
   afterAll(async () => {
@@ -152,9 +164,19 @@ describe('scan page and alerts in daily use (issue 13 §3)', () => {
       expect(shown.facts.Expiry).toBe('Nov 30, 2028 as printed on the package; not in the log');
       expect(await page.getAttribute('#card .fact--unconfirmed', 'data-confirmed')).toBe('false');
       // 21 CFR 207.33: labeler-product-package, 4-4-2, 5-3-2 or 5-4-1; the digits are the GTIN's (indicator, 03, NDC).
+      // The manufacturer's prefix is 03 + 5 digits (a 5-digit labeler code): 5-3-2 or 5-4-1, both shown.
       const ndc = gtin.slice(3, 13);
-      expect(shown.facts.NDC).toContain(`${ndc.slice(0, 4)}-${ndc.slice(4, 8)}-${ndc.slice(8)}`);
+      expect(m.prefix).toMatch(/^03\d{5}$/);
+      expect(shown.facts.NDC).toBe(
+        `${ndc.slice(0, 5)}-${ndc.slice(5, 8)}-${ndc.slice(8)} or ${ndc.slice(0, 5)}-${ndc.slice(5, 9)}-${ndc.slice(9)}`,
+      );
       expect(shown.facts.NDC).not.toContain(ndc);
+      // Under a labeler's prefix (03 + a 4-digit labeler code), one form: 4-4-2.
+      await scan(`]d201${labelerGtin}1728113010LOT-Z${GS}21FAKE2`);
+      const labelerNdc = labelerGtin.slice(3, 13);
+      expect((await card(page)).facts.NDC).toBe(
+        `${labelerNdc.slice(0, 4)}-${labelerNdc.slice(4, 8)}-${labelerNdc.slice(8)}`,
+      );
       await screenshot(page, 'scan-unknown-serial');
     });
 

@@ -105,7 +105,7 @@ function body(answer: VerificationAnswer, evidence: EvidenceOutcome | undefined,
         : 'Not a registered product',
       'wide',
     ),
-    fact('NDC', product?.ndc ? describeNdc(product.ndc) : '—'),
+    fact('NDC', product?.ndc ? (product.ndcForms?.join(' or ') ?? describeNdc(product.ndc)) : '—'),
     // Without the unit in the log, lot and expiry are only what the package says: shown as such, never as facts.
     item ? fact('Lot', item.lot) : printedFact('Lot', answer.asked.lot),
     item
