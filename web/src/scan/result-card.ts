@@ -163,7 +163,7 @@ function evidenceLine(evidence: EvidenceOutcome | undefined, answer: Verificatio
     return h(
       'p',
       { class: 'evidence evidence--proof', 'data-state': 'ok', 'data-proves': proves ?? 'latest' },
-      h('strong', null, 'Proof in the log: '),
+      h('strong', null, proves ? 'Proof in the log: ' : 'In the log: '),
       `${what}, log entry ${evidence.index}, checked in this browser against checkpoint ${evidence.treeSize}`,
       h('span', { class: 'evidence-detail' }, ` (logged ${formatDateTime(evidence.acceptedAt)})`),
     );

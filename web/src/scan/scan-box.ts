@@ -83,7 +83,8 @@ export class ScanBox {
   private keydown(event: KeyboardEvent): void {
     if (event.key === 'Enter') {
       event.preventDefault();
-      if (!this.sendsEnter && this.burst && this.atScannerSpeed(this.burst)) this.learnSendsEnter();
+      // A person pasting a code and pressing Enter teaches nothing about the scanner.
+      if (!this.sendsEnter && this.burst && this.typedByScanner(this.burst)) this.learnSendsEnter();
       this.submit(this.input.value, event.timeStamp);
       return;
     }
@@ -125,6 +126,11 @@ export class ScanBox {
   /** Keystrokes of a burst at a scanner's pace (they type a character every 1–20 ms; people far slower). */
   private atScannerSpeed(burst: { first: number; last: number; chars: number }): boolean {
     return burst.chars >= 8 && (burst.last - burst.first) / (burst.chars - 1) < SCANNER_MS_PER_CHAR;
+  }
+
+  /** A burst typed key by key (not pasted or inserted at once) at a scanner's pace: a scanner's. */
+  private typedByScanner(burst: { first: number; last: number; chars: number }): boolean {
+    return burst.last > burst.first && this.atScannerSpeed(burst);
   }
 
   private learnSendsEnter(): void {
