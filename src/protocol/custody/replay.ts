@@ -257,25 +257,64 @@ export class CustodyReplay {
    */
   apply(index: number, event: ReplayedEvent, role: PartyRole | undefined, acceptedAt: Date): Refusal[] {
     const refusals: Refusal[] = [];
-    if (!isCustodyEventType(event.type)) {
+    const rule = this.rule(event.type, role, refusals);
+    if (!rule) return refusals;
+    const state = this.state;
+    rule.apply({
+      ...this.input(index, event, role, acceptedAt),
+      refuse: (v: CustodyViolation) => refusals.push(refusal(v)),
+      adopt: (codes, custodian, at) => state.adopt(codes, custodian, at),
+    });
+    return refusals;
+  }
+
+  /**
+   * Judges the event as intake does: if the rules accept it, applies it and returns null; otherwise returns the
+   * first refusal (the server's answer) and changes nothing.
+   */
+  check(index: number, event: ReplayedEvent, role: PartyRole | undefined, acceptedAt: Date): Refusal | null {
+    const refusals: Refusal[] = [];
+    const rule = this.rule(event.type, role, refusals);
+    if (!rule) return refusals[0];
+    if (refusals.length > 0) return refusals[0];
+    try {
+      rule.apply({
+        ...this.input(index, event, role, acceptedAt),
+        refuse: (v: CustodyViolation) => {
+          throw v;
+        },
+      });
+    } catch (error) {
+      if (error instanceof CustodyViolation) return refusal(error);
+      throw error;
+    }
+    return null;
+  }
+
+  /** The type's rule, or null for a type the rules do not know; a signer whose role may not sign it is refused. */
+  private rule(type: string, role: PartyRole | undefined, refusals: Refusal[]): CustodyRule<unknown> | null {
+    if (!isCustodyEventType(type)) {
       refusals.push({
         code: 'EVENT_TYPE_UNKNOWN',
-        message: `a ${JSON.stringify(event.type).slice(0, 40)} event is not one whose effect on custody the rules know`,
+        message: `a ${JSON.stringify(type).slice(0, 40)} event is not one whose effect on custody the rules know`,
         items: [],
       });
-      return refusals;
+      return null;
     }
-    const rule = CUSTODY_RULES[event.type] as CustodyRule<unknown>;
+    const rule = CUSTODY_RULES[type] as CustodyRule<unknown>;
     if (role !== undefined && !rule.roles.includes(role)) {
       refusals.push({
         code: 'ACTOR_ROLE_NOT_ALLOWED',
-        message: `a ${role} may not sign ${event.type} events (allowed: ${rule.roles.join(', ')})`,
+        message: `a ${role} may not sign ${type} events (allowed: ${rule.roles.join(', ')})`,
         items: [],
       });
     }
-    const state = this.state;
-    rule.apply({
-      state,
+    return rule;
+  }
+
+  private input(index: number, event: ReplayedEvent, role: PartyRole | undefined, acceptedAt: Date) {
+    return {
+      state: this.state,
       registry: this.registry,
       returns: this.returns,
       type: event.type,
@@ -284,11 +323,11 @@ export class CustodyReplay {
       body: event.body,
       index,
       acceptedAt,
-      alsoNamed: new Set(),
-      refuse: (v: CustodyViolation) =>
-        refusals.push({ code: v.code, message: v.message, items: v.details?.items ?? [] }),
-      adopt: (codes, custodian, at) => state.adopt(codes, custodian, at),
-    });
-    return refusals;
+      alsoNamed: new Set<string>(),
+    };
   }
+}
+
+function refusal(violation: CustodyViolation): Refusal {
+  return { code: violation.code, message: violation.message, items: violation.details?.items ?? [] };
 }
