@@ -372,10 +372,14 @@ describe('provenance reports after a whole journey', () => {
       'events',
       'items',
       'summary',
+      'statement',
     ]);
     expect(bundle.format).toBe(BUNDLE_FORMAT);
     expect(raw.endsWith('}\n')).toBe(true);
     const { checkpoint } = openCheckpoint(bundle.checkpoint, vkey);
+    // The operator's export statement (docs/PROTOCOL.md §9.6) is logged after the checkpoint.
+    expect(bundle.statement.event.type).toBe('export.statement');
+    expect(bundle.statement.index).toBeGreaterThanOrEqual(checkpoint.size);
     const registry = new MemoryRegistry();
     // A withheld event (one that does not name a party's export's requester) carries its leaf's parts, not the event.
     const proven = (entry: BundleEntry) => {
