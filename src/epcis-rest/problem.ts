@@ -46,6 +46,9 @@ const TYPES_BY_STATUS: Record<number, string> = {
   403: 'epcisException:SecurityException',
   404: 'epcisException:NoSuchNameException',
   406: 'epcisException:NotAcceptableException',
+  // A captured event the ledger refused (a conflicting id, a business rule): per-event errors of a capture job.
+  409: 'epcisException:ValidationException',
+  422: 'epcisException:ValidationException',
   413: 'epcisException:CaptureLimitExceededException',
   414: 'epcisException:QueryTooComplexException',
   415: 'epcisException:UnsupportedMediaTypeException',
