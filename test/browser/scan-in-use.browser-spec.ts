@@ -201,6 +201,10 @@ describe('scan page and alerts in daily use (issue 13 §3)', () => {
         `the dispensing of this serial, log entry ${dispenseIndex}, checked in this browser`,
       );
       expect(evidence.text).not.toMatch(/✓|Evidence checked/);
+      // Nor in the list of this session's scans.
+      const listed = await page.textContent('#history .history-item');
+      expect(listed).toContain('proof checked');
+      expect(listed).not.toContain('✓');
       await screenshot(page, 'scan-dispensed');
     });
 

@@ -61,8 +61,15 @@ function item(record: ScanRecord): HTMLLIElement {
     : answer
       ? `Serial ${answer.asked.serial} · GTIN ${answer.asked.gtin}`
       : visibleCode(record.code);
+  // On a stop, the checked evidence proves why: a tick there would read like an endorsement.
   const evidence =
-    record.evidence?.state === 'ok' ? 'evidence ✓' : record.evidence?.state === 'failed' ? 'evidence ✕' : '';
+    record.evidence?.state === 'ok'
+      ? tone === 'red'
+        ? 'proof checked'
+        : 'evidence ✓'
+      : record.evidence?.state === 'failed'
+        ? 'evidence ✕'
+        : '';
   return h(
     'li',
     null,
