@@ -1,5 +1,5 @@
 /**
- * How a captured EPCIS document carries its party's signatures (docs/PROTOCOL.md §12.2). Pure, shared by the server
+ * How a captured EPCIS document carries its party's signatures (docs/PROTOCOL.md §12.1). Pure, shared by the server
  * and by a party's own tooling, which signs with its key where the key is kept: the server never signs for a party.
  *
  * Each EPCIS event of the document carries two extension members:

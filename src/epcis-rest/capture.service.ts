@@ -26,7 +26,7 @@ export interface CaptureJob {
 export const CAPTURE_EVENT_ERRORS = {
   /** The EPCIS event (or a part of it) has no RxLedger form for the capturing party (src/epcis/README.md). */
   EPCIS_EVENT_UNMAPPED: 422,
-  /** The EPCIS event carries no usable `rxl:keyId` / `rxl:signature` (docs/PROTOCOL.md §12.2). */
+  /** The EPCIS event carries no usable `rxl:keyId` / `rxl:signature` (docs/PROTOCOL.md §12.1). */
   EPCIS_EVENT_UNSIGNED: 422,
 } as const;
 

@@ -11,7 +11,7 @@ import { parseEventsQuery } from './events-query';
 import { EpcisProblemFilter, EpcisRestError, setVersionHeaders } from './problem';
 
 const PARTIES = ['manufacturer', 'distributor', 'dispenser', 'regulator'] as const;
-/** What `GET /epcis/events` can answer in, best first (EPCIS 2.0 §12: JSON-LD is the default). */
+/** What `GET /epcis/events` can answer in, best first: JSON-LD, then plain JSON (the same document). */
 const QUERY_MEDIA_TYPES = ['application/ld+json', 'application/json'];
 const EPC_FORMATS: EpcFormat[] = ['No_Preference', 'Always_GS1_Digital_Link', 'Always_EPC_URN', 'Never_Translates'];
 

@@ -102,7 +102,7 @@ describe('EPCIS 2.0 REST binding against GS1’s OpenAPI document', () => {
     if (types.length === 0) {
       expect(answer.text ?? '').toBe('');
     } else {
-      // JSON-LD is JSON (EPCIS 2.0 §12.3): the document declares application/json for the JSON-LD query document.
+      // JSON-LD is JSON (application/ld+json, a +json type): the document declares application/json for the query document.
       const type = mediaType(answer) === 'application/ld+json' ? 'application/json' : mediaType(answer);
       expect(types).toContain(type);
       const validate = schemaValidator.compile(declared!.content[type].schema);

@@ -62,6 +62,8 @@ import {
   REGISTRY_EVENT_TYPES,
 } from '../../src/protocol/registry';
 import { REPORT_ERRORS } from '../../src/reports/reports.errors';
+import { CAPTURE_EVENT_ERRORS } from '../../src/epcis-rest/capture.service';
+import { EPCIS_REST_ERRORS } from '../../src/epcis-rest/problem';
 import { base64ToBytes, bytesToBase64, bytesToHex, concatBytes, hexToBytes, utf8 } from '../../src/bytes';
 import { publicKeyOf } from '../../src/signing/ed25519';
 import { verifyStrictNode } from '../../src/signing/ed25519-node';
@@ -477,6 +479,13 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       'DATABASE_UNAVAILABLE',
     ]) {
       expect(rows.has(code)).toBe(true);
+    }
+  });
+
+  it('lists every code of the EPCIS REST binding (§12) with its HTTP status', () => {
+    const rows = errorRows();
+    for (const [code, status] of Object.entries({ ...EPCIS_REST_ERRORS, ...CAPTURE_EVENT_ERRORS })) {
+      expect([code, rows.get(code)?.match(/\d{3}/)?.[0]]).toEqual([code, String(status)]);
     }
   });
 
