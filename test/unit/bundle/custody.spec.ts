@@ -251,8 +251,8 @@ describe('the chain of custody in a bundle', () => {
       const scope = {
         kind: 'gtin' as const,
         gtin: j.chain.gtin,
-        from: '2026-11-23T10:00:15Z',
-        to: '2026-11-23T10:00:25Z',
+        from: '2026-11-23T10:00:15.000Z',
+        to: '2026-11-23T10:00:25.000Z',
       };
       const bundle = j.bundleOfLot('LOT-A');
       const inWindow = (index: number) => {
@@ -280,7 +280,10 @@ describe('the chain of custody in a bundle', () => {
       ]);
 
       // The same events under a window they are not in, or a window that is no time at all.
-      const elsewhere = { ...bundle, scope: { ...scope, from: '1999-01-01T00:00:00Z', to: '1999-01-02T00:00:00Z' } };
+      const elsewhere = {
+        ...bundle,
+        scope: { ...scope, from: '1999-01-01T00:00:00.000Z', to: '1999-01-02T00:00:00.000Z' },
+      };
       expect(custodyFailures(verifyBundle(elsewhere, j.log.vkey, fast))).toContainEqual(
         expect.objectContaining({ message: expect.stringMatching(/outside the scope's window/) }),
       );
@@ -288,7 +291,7 @@ describe('the chain of custody in a bundle', () => {
       expect(verifyBundle(garbage, j.log.vkey, fast).failures).toContainEqual(
         expect.objectContaining({
           check: 'structure',
-          message: expect.stringMatching(/scope\.from: expected an RFC 3339/),
+          message: expect.stringMatching(/scope\.from: expected an RFC 3339 UTC time with milliseconds/),
         }),
       );
     });
@@ -301,8 +304,8 @@ describe('the chain of custody in a bundle', () => {
       bundle.scope = {
         kind: 'party',
         gln: j.distributor.gln,
-        from: '2026-11-23T00:00:00Z',
-        to: '2026-11-24T00:00:00Z',
+        from: '2026-11-23T00:00:00.000Z',
+        to: '2026-11-24T00:00:00.000Z',
       };
       const failures = custodyFailures(verifyBundle(bundle, j.log.vkey, fast));
       expect(failures).toEqual([
