@@ -12,7 +12,7 @@
  * - `custody`: the chain of custody of an item is broken (a gap, an item in two places, a transfer received by
  *   someone else than its recipient, an event that is about none of the items, ...);
  * - `statement`: the operator's export statement is missing, not the operator's, badly signed, or does not cover
- *   exactly the bundle's scope, generatedBy, generatedAt, checkpoint and lists (docs/PROTOCOL.md §9.6);
+ *   exactly the bundle's scope, generatedBy, generatedAt, checkpoint and lists (docs/PROTOCOL.md §9);
  * - `structure`: the bundle is not well-formed (a missing or mistyped member, indexes out of order or repeated,
  *   counts that disagree with the summary).
  */
@@ -44,7 +44,7 @@ export interface BundleReport {
   };
   /**
    * The operator's export statement, when it holds: its log index and recomputed leaf hash, to prove against a later
-   * checkpoint that it was logged (docs/PROTOCOL.md §9.6). Null when it is missing or fails.
+   * checkpoint that it was logged (docs/PROTOCOL.md §9). Null when it is missing or fails.
    */
   statement: { exportId: string; index: number; leafHash: string } | null;
   failures: BundleFailure[];

@@ -1,5 +1,5 @@
 /**
- * The verifier's check of a bundle's export statement (docs/PROTOCOL.md §9.6; src/protocol/export-statement.ts): the
+ * The verifier's check of a bundle's export statement (docs/PROTOCOL.md §9; src/protocol/export-statement.ts): the
  * operator's signed word that binds the bundle's scope, requester, generation time, checkpoint and lists. Without it
  * nothing stops anyone holding the file from relabelling them (a serial's bundle as the alerts scope, a narrow window
  * as a wide one, a pharmacy's partial export as a regulator's) or from dropping an event from the lists.

@@ -199,7 +199,7 @@ export class BundleVerifier implements BundleSink {
   private readonly eventIds = new Map<string, number>();
   private generatedBy: string | null = null;
   private generatedAt: string | null = null;
-  /** The operator's export statement (docs/PROTOCOL.md §9.6), and the lists digested for it as they are read. */
+  /** The operator's export statement (docs/PROTOCOL.md §9), and the lists digested for it as they are read. */
   private readonly statement = new ExportStatementCheck();
   private statementVerified: BundleReport['statement'] = null;
   /** Scope events whose bodies the bundle withholds (docs/PROTOCOL.md §9), by log index: their claimed type. */
@@ -965,7 +965,7 @@ export class BundleVerifier implements BundleSink {
   }
 
   /**
-   * The export statement (docs/PROTOCOL.md §9.6) binds the scope, generatedBy, generatedAt, checkpoint and lists to the
+   * The export statement (docs/PROTOCOL.md §9) binds the scope, generatedBy, generatedAt, checkpoint and lists to the
    * operator's signature. It is logged after the checkpoint, so its inclusion is not in the bundle: the report says
    * where it is, to be proven against a later checkpoint (`rxledger verify-bundle --statement-proof`).
    */

@@ -3,7 +3,7 @@
  * offline (src/bundle), reading the file as a stream so that a bundle of a whole lot never has to fit in memory at
  * once. Exits 0 only when every check holds.
  *
- * The bundle's export statement is logged after its checkpoint (docs/PROTOCOL.md §9.6); `--statement-proof` asks the
+ * The bundle's export statement is logged after its checkpoint (docs/PROTOCOL.md §9); `--statement-proof` asks the
  * log for a later checkpoint and proves, against the trusted key, that the statement is in it and that it extends the
  * bundle's checkpoint: that the operator logged what it gave, and when.
  */

@@ -77,6 +77,6 @@ export interface EvidenceBundle<E extends BundleEntry = BundledEvent> {
   /** The units in scope with the log indexes of their events (their histories), as the server's read model has them. */
   items: { code: string; history: number[] }[];
   summary: { events: number; items: number; registryEvents: number };
-  /** The operator's signed export statement (docs/PROTOCOL.md §9.6), logged after the checkpoint. */
+  /** The operator's signed export statement (docs/PROTOCOL.md §9), logged after the checkpoint. */
   statement: StatementEntry;
 }

@@ -1,5 +1,5 @@
 /**
- * The export statement (docs/PROTOCOL.md §9.6): the operator's signed word on what an evidence bundle holds and for
+ * The export statement (docs/PROTOCOL.md §9): the operator's signed word on what an evidence bundle holds and for
  * whom it was made. It binds the bundle's scope, requester, generation time and checkpoint, and its three lists (the
  * registry's and the events' log indexes, the items with their histories) through a count and a SHA-256 digest each.
  *

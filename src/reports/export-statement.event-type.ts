@@ -7,12 +7,12 @@ import { ExportStatementBodyDto } from './dto/export-statement-body.dto';
 import { REPORT_ERRORS } from './reports.errors';
 
 /**
- * `export.statement` (docs/PROTOCOL.md §9.6): the operator's signed statement of what an evidence bundle holds, logged
+ * `export.statement` (docs/PROTOCOL.md §9): the operator's signed statement of what an evidence bundle holds, logged
  * when the export has streamed its lists. It changes no state; it names no party besides the operator (the bundle's
  * requester holds it in the bundle; regulators read every entry), so no party's window of events ever holds it.
  */
 export class ExportStatementType implements EventType<ExportStatementBodyDto> {
-  readonly type = EXPORT_STATEMENT_TYPE;
+  readonly type = 'export.statement' satisfies typeof EXPORT_STATEMENT_TYPE;
   readonly body = ExportStatementBodyDto;
   readonly actorRoles = ['operator'] as const;
 

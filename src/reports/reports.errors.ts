@@ -8,7 +8,7 @@ export const REPORT_ERRORS = {
   PARTY_UNKNOWN: HttpStatus.NOT_FOUND,
   WINDOW_INVALID: HttpStatus.BAD_REQUEST,
   NO_CHECKPOINT: HttpStatus.SERVICE_UNAVAILABLE,
-  /** Intake of an `export.statement` (docs/PROTOCOL.md §9.6) that no export could have made. */
+  /** Intake of an `export.statement` (docs/PROTOCOL.md §9) that no export could have made. */
   EXPORT_STATEMENT_INVALID: HttpStatus.UNPROCESSABLE_ENTITY,
 } as const;
 

@@ -438,7 +438,7 @@ export class ReportSnapshot {
       `WITH in_window AS (
          SELECT p.idx FROM log_entry_party p JOIN log_entry e ON e.idx = p.idx
           WHERE p.gln = $1 AND e.event_time >= $2 AND e.event_time < $3
-            -- The operator's statements about exports (docs/PROTOCOL.md §9.6) are no party's history.
+            -- The operator's statements about exports (docs/PROTOCOL.md §9) are no party's history.
             AND e.event_type <> 'export.statement'
        ), kept AS (
          INSERT INTO rpt_event (idx) SELECT idx FROM in_window WHERE idx < $4 RETURNING 1

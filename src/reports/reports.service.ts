@@ -165,7 +165,7 @@ export class ReportsService {
 }
 
 /**
- * Logs the operator's export statement of a bundle (docs/PROTOCOL.md §9.6) and returns it as the bundle carries it.
+ * Logs the operator's export statement of a bundle (docs/PROTOCOL.md §9) and returns it as the bundle carries it.
  * A refusal breaks the export off: a bundle without its statement does not verify.
  */
 async function logStatement(operator: OperatorService, body: ExportStatementBody): Promise<StatementEntry> {

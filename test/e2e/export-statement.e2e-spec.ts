@@ -15,7 +15,7 @@ import { createTestApp, TestApp, TestParty } from '../support/test-app';
 type Bundle = EvidenceBundle<BundleEntry>;
 
 /**
- * The export statement (issue 10 §4; docs/PROTOCOL.md §9.6) over REAL exports: a server on embedded PostgreSQL, real
+ * The export statement (issue 10 §4; docs/PROTOCOL.md §9) over REAL exports: a server on embedded PostgreSQL, real
  * parties and events, bundles exported through the HTTP API. Before it, a bundle's scope, generatedBy and generatedAt
  * were signed by no one, and its lists only as far as the custody checks reach: each relabelling below passed
  * `verify-bundle`. Now each fails, on the statement's member that no longer matches. The statement is an entry of the

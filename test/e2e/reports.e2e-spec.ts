@@ -377,7 +377,7 @@ describe('provenance reports after a whole journey', () => {
     expect(bundle.format).toBe(BUNDLE_FORMAT);
     expect(raw.endsWith('}\n')).toBe(true);
     const { checkpoint } = openCheckpoint(bundle.checkpoint, vkey);
-    // The operator's export statement (docs/PROTOCOL.md §9.6) is logged after the checkpoint.
+    // The operator's export statement (docs/PROTOCOL.md §9) is logged after the checkpoint.
     expect(bundle.statement.event.type).toBe('export.statement');
     expect(bundle.statement.index).toBeGreaterThanOrEqual(checkpoint.size);
     const registry = new MemoryRegistry();

@@ -61,6 +61,7 @@ import {
   MemoryRegistry,
   REGISTRY_EVENT_TYPES,
 } from '../../src/protocol/registry';
+import { ExportStatementType } from '../../src/reports/export-statement.event-type';
 import { REPORT_ERRORS } from '../../src/reports/reports.errors';
 import { CAPTURE_EVENT_ERRORS } from '../../src/epcis-rest/capture.service';
 import { EPCIS_REST_ERRORS } from '../../src/epcis-rest/problem';
@@ -533,6 +534,7 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       new registry.PartyRegisterType(),
       new registry.KeyAddType(),
       new registry.KeyRevokeType(),
+      new ExportStatementType(),
     ];
     for (const type of types) {
       expect([type.type, [...documented.get(type.type)!].sort()]).toEqual([type.type, [...type.actorRoles].sort()]);

@@ -15,7 +15,7 @@ export class ListDigestDto implements ListDigest {
   @Max(Number.MAX_SAFE_INTEGER)
   count!: number;
 
-  @ApiProperty({ description: 'SHA-256 of the list’s lines (docs/PROTOCOL.md §9.6), standard base64' })
+  @ApiProperty({ description: 'SHA-256 of the list’s lines (docs/PROTOCOL.md §9), standard base64' })
   @Matches(SHA256_BASE64, { message: SHA256_MESSAGE })
   sha256!: string;
 }

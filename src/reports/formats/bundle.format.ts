@@ -35,7 +35,7 @@ export function eventBatches(targetBytes = EVENT_BATCH_BYTES, min = 8, max = 200
  *
  * The lists are digested as they stream (src/protocol/export-statement.ts). Once everything before it has been handed
  * to the connection, the export statement binding them is logged (`logStatement`) and ends the bundle: an export
- * broken off before that logs none (docs/PROTOCOL.md §9.6).
+ * broken off before that logs none (docs/PROTOCOL.md §9).
  */
 export async function writeBundle(
   snapshot: ReportSnapshot,

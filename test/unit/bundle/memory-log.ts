@@ -435,7 +435,7 @@ export class SupplyChain {
   }
 
   /**
-   * Gives `bundle` the operator's export statement of what it now holds (docs/PROTOCOL.md §9.6), as the server signs
+   * Gives `bundle` the operator's export statement of what it now holds (docs/PROTOCOL.md §9), as the server signs
    * it: for tests whose forger is the operator itself, who can sign a statement for whatever it exports. The statement
    * is not appended to this log (the offline verifier cannot see whether it was logged), so later bundles of the same
    * log are unchanged; it takes the next index.
