@@ -81,12 +81,15 @@ export interface ProductEvent {
 export class BundleCustody {
   private readonly replay: CustodyReplay;
   readonly productEvents: ProductEvent[] = [];
+  /** Returned units sold or dispensed again: whether their custodian verified them first is not in the log. */
+  readonly unjudgedReturns = new Set<string>();
 
   constructor(
     registry: PartyView,
     private readonly windowed: () => boolean,
   ) {
-    this.replay = new CustodyReplay(registry, { prefixesUnknown: true });
+    const returns = { verified: (item: { code: string }) => (this.unjudgedReturns.add(item.code), true) };
+    this.replay = new CustodyReplay(registry, { prefixesUnknown: true, returns });
   }
 
   /** The manufacturer whose registration of `gtin` the bundle holds. */
@@ -119,6 +122,19 @@ export class BundleCustody {
   /** Every unit the events act on: those they commissioned and those they name uncommissioned. */
   *unitsActedOn(): IterableIterator<string> {
     for (const item of this.replay.state.allItems()) if (item.kind === 'unit') yield item.code;
+  }
+
+  /**
+   * Log indexes of the events that act on a container, whatever it holds: in a time window, such an event may move
+   * units packed in it before the window, which the bundle cannot show (docs/PROTOCOL.md §9).
+   */
+  containerEvents(): Set<number> {
+    const state = this.replay.state;
+    const indexes = new Set<number>();
+    for (const item of state.allItems()) {
+      if (item.kind === 'container') for (const index of state.histories.get(item.code) ?? []) indexes.add(index);
+    }
+    return indexes;
   }
 
   /** The events that acted on a unit while the bundle had not commissioned it (before it, or ever), if any. */

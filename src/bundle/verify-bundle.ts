@@ -184,6 +184,8 @@ export class BundleVerifier implements BundleSink {
   private readonly itemGtins = new Set<string>();
   private readonly itemLots = new Set<string>();
   private readonly productChecked = new Set<string>();
+  /** In a time window: the events that act on a container (computed once the events are read). */
+  private containerEvents: Set<number> | null = null;
   /** Events that act on a listed item. */
   private readonly aboutItems = new Set<number>();
   /** Acceptance time of every entry, by log index: they never decrease along the log. */
@@ -325,6 +327,7 @@ export class BundleVerifier implements BundleSink {
     this.judgeWithheld();
     this.acceptanceOrder();
     this.wholeLot();
+    this.unjudgedReturns();
     this.judgeStatement();
     if (this.summary) {
       const compare: [keyof typeof this.counts & keyof NonNullable<typeof this.summary>, string][] = [
@@ -595,7 +598,7 @@ export class BundleVerifier implements BundleSink {
 
   /**
    * A time-window scope carries the events whose event time (the signed `time`, not the acceptance) lies in
-   * [from, to): `to` itself is outside (docs/PROTOCOL.md §9.3). Compared to the millisecond, as the server compares:
+   * [from, to): `to` itself is outside (docs/PROTOCOL.md §9). Compared to the millisecond, as the server compares:
    * the bounds are whole milliseconds, and an event time's finer digits cannot carry it across one.
    */
   private checkInWindow(index: number, type: string, time: string): void {
@@ -697,10 +700,24 @@ export class BundleVerifier implements BundleSink {
             `log index ${index}: the event is in the items' histories but not in the bundle`,
           );
       }
-      // Equality, not inclusion (docs/PROTOCOL.md §9.4): every event of the bundle that acts on the unit is in its
-      // history. (Its history may list more: an event moving a container packed before the window.)
+      // Equality, not inclusion (docs/PROTOCOL.md §9): every event of the bundle that acts on the unit is in its
+      // history, and the history lists no other, but for an event moving a container: it may hold the unit, packed
+      // before the window.
       const listed = new Set(history);
       const firstWithheld = this.firstWithheld.get(code) ?? Infinity;
+      const made = new Set(this.madeHistory(code));
+      this.containerEvents ??= this.custody.containerEvents();
+      for (const index of history) {
+        if (made.has(index) || !this.events.has(index) || this.containerEvents.has(index) || index > firstWithheld) {
+          continue;
+        }
+        this.groupedCustody(
+          code,
+          index,
+          'not-about',
+          `log index ${index}: the items' histories list this ${this.events.get(index)!.type} event, but it does not act on them`,
+        );
+      }
       for (const index of this.madeHistory(code)) {
         if (listed.has(index) || index > firstWithheld) continue;
         this.groupedCustody(
@@ -752,7 +769,7 @@ export class BundleVerifier implements BundleSink {
   }
 
   /**
-   * `items` lists every unit the bundle's events act on (docs/PROTOCOL.md §9.4): of a time window's events, those of
+   * `items` lists every unit the bundle's events act on (docs/PROTOCOL.md §9): of a time window's events, those of
    * the scope's GTIN (a `gtin` scope) or all of them (a `party` scope); the unit scopes compare whole histories
    * instead. A unit reached only through a container packed before the window is not known to the bundle.
    */
@@ -937,6 +954,16 @@ export class BundleVerifier implements BundleSink {
    * lists only the units it held, so a partial lot is not a failure, but the report says so, with the count: a
    * regulator, whose exports list the whole lot, reads it as units left out.
    */
+  /** Verifications of returned units are not log events (docs/PROTOCOL.md §9, chain of custody): said, not judged. */
+  private unjudgedReturns(): void {
+    const count = this.custody.unjudgedReturns.size;
+    if (count === 0 || this.windowed) return;
+    this.extraLimits.push(
+      `${count} units came back as returns and were sold or dispensed again: whether their custodian verified them ` +
+        'first (RETURN_NOT_VERIFIED) is not in the log, so the bundle cannot show it',
+    );
+  }
+
   private wholeLot(): void {
     const scope = this.scope;
     if (scope?.kind !== 'lot' || !this.seen.has('items')) return;
@@ -949,7 +976,7 @@ export class BundleVerifier implements BundleSink {
     }
     const role = this.generatedBy === null ? undefined : this.keys.party(this.generatedBy)?.role;
     if (unlisted > 0 && (role === 'regulator' || role === 'operator')) {
-      // A regulator's or the operator's export of a lot lists the whole lot (docs/PROTOCOL.md §9.4).
+      // A regulator's or the operator's export of a lot lists the whole lot (docs/PROTOCOL.md §9).
       this.fail(
         'custody',
         `lot ${scope.lot}: the bundle's commissioning events put ${commissioned} units in the lot, ${unlisted} of them ` +

@@ -618,7 +618,7 @@ export class ReportSnapshot {
    * The whole registry inside the checkpoint: every registry event (party.register, key.add, key.revoke; §3), in log
    * order, whoever it is about and whatever the scope. A verifier can then replay every key's history to the
    * checkpoint, and the export statement's registry digest is the operator's word that no registry index below the
-   * checkpoint is left out (docs/PROTOCOL.md §9.1), which anyone reading the log can check. Registry facts are public
+   * checkpoint is left out (docs/PROTOCOL.md §9), which anyone reading the log can check. Registry facts are public
    * (GET /v1/parties), and a list that does not depend on the events tells nothing about withheld ones.
    */
   registry(treeSize: number, batch: BatchSize<EventRow>): AsyncGenerator<EventRow[]> {

@@ -124,6 +124,17 @@ describe('verify-bundle over real exports: tampering is caught', () => {
       );
     });
 
+    it("another unit's dispense added to a unit's history is caught", () => {
+      const text = edit(windowText, (b) => {
+        const dispense = (b.events as BundledEvent[]).find((e) => e.event.type === 'dispense')!;
+        const other = b.items.find((i) => i.code === units(gtin, list)[1])!;
+        other.history = [...other.history, dispense.index].sort((x, y) => x - y);
+      });
+      expect(failures(text)).toContainEqual(
+        expect.stringMatching(/^custody: .*histories list this dispense event, but it does not act on them/),
+      );
+    });
+
     it('a unit the events name, dropped from items, is caught', () => {
       const text = edit(windowText, (b) => {
         b.items = b.items.filter((i) => i.code !== dispensed());
