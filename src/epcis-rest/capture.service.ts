@@ -61,8 +61,16 @@ export class CaptureService implements OnModuleDestroy {
   }
 
   async start(principal: Principal, document: unknown, behaviour: CaptureErrorBehaviour): Promise<string> {
-    const validation = validateEpcisDocument(document);
     const events = eventListOf(document);
+    // The limit first: it is known without reading the events.
+    if (events && events.length > this.captureLimit) {
+      throw new EpcisRestError(
+        'EPCIS_CAPTURE_LIMIT',
+        `the document holds ${events.length} events; one capture takes at most ${this.captureLimit}`,
+        { limit: this.captureLimit },
+      );
+    }
+    const validation = validateEpcisDocument(document);
     if (!validation.valid || !events) {
       const problems = validation.valid
         ? [{ path: '/', message: 'is an EPCISDocument or EPCISQueryDocument with an event list' }]
@@ -74,13 +82,6 @@ export class CaptureService implements OnModuleDestroy {
           .map((p) => `${p.path} ${p.message}`)
           .join('; ')}`,
         { problems: problems.slice(0, 100) },
-      );
-    }
-    if (events.length > this.captureLimit) {
-      throw new EpcisRestError(
-        'EPCIS_CAPTURE_LIMIT',
-        `the document holds ${events.length} events; one capture takes at most ${this.captureLimit}`,
-        { limit: this.captureLimit },
       );
     }
     const id = randomUUID();

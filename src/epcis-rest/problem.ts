@@ -101,6 +101,10 @@ export class EpcisProblemFilter implements ExceptionFilter {
     if (response.headersSent) return;
     if (body.error.code === DATABASE_UNAVAILABLE) response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_S));
     setVersionHeaders(response);
+    if (body.error.code === 'EPCIS_CAPTURE_LIMIT') {
+      // components.responses.413CapturePayloadTooLarge: the limit the capture exceeded.
+      response.setHeader('GS1-EPCIS-Capture-Limit', String((body.error.details as { limit: number }).limit));
+    }
     response
       .status(status)
       .type('application/problem+json')

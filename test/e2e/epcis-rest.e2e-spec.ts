@@ -386,6 +386,16 @@ describe('EPCIS 2.0 REST binding against GS1’s OpenAPI document', () => {
         406,
         'epcisException:NotAcceptableException',
       ],
+      [
+        'more events than one capture takes (MAX_BATCH_EVENTS)',
+        () =>
+          t.http
+            .post('/epcis/capture')
+            .set(...m.auth)
+            .send(document(Array.from({ length: t.config.MAX_BATCH_EVENTS + 1 }, () => ({ type: 'ObjectEvent' })))),
+        413,
+        'epcisException:CaptureLimitExceededException',
+      ],
     ];
     for (const [what, send, status, type] of cases) {
       const answer = await send();
@@ -397,6 +407,7 @@ describe('EPCIS 2.0 REST binding against GS1’s OpenAPI document', () => {
         status,
       ]);
       expect(answer.headers['gs1-epcis-version']).toBe('2.0.0');
+      if (status === 413) expect(answer.headers['gs1-epcis-capture-limit']).toBe(String(t.config.MAX_BATCH_EVENTS));
       conforms('post /capture', answer);
     }
     const bogus = await t.http
