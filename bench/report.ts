@@ -49,6 +49,8 @@ const ROUNDS = args.number('rounds', 3);
 const KEEP = args.flag('keep');
 /** Where to save the PDF of the largest lot (it is exported once, for its time and memory, and for a person to read). */
 const SAVE_PDF = args.string('save-pdf', '');
+/** Where to save the bundle of the largest lot (to time the verifier on it again, e.g. two versions side by side). */
+const SAVE_BUNDLE = args.string('save-bundle', '');
 const GOAL_EVENTS_PER_S = 20_000;
 const GOAL_RSS_MIB = 300;
 const COMMISSION_BATCH = 10_000;
@@ -296,6 +298,7 @@ runBench(async (teardown) => {
   const { verifier } = parseSignerKey(BENCH_SECRETS.logPrivateKey);
   const trustedKey = formatVerifierKey(verifier.name, verifier.publicKey);
   const verifies: VerifyRun[] = [];
+  if (SAVE_BUNDLE) fs.writeFileSync(SAVE_BUNDLE, bundles.get(largestLot.units)!);
   for (const lot of lots) {
     const text = bundles.get(lot.units)!.toString('utf8');
     const run: VerifyRun = { units: lot.units, ms: [], unitEvents: lot.unitEvents, logEvents: lot.logEvents };

@@ -328,6 +328,7 @@ export class BundleVerifier implements BundleSink {
     this.acceptanceOrder();
     this.wholeLot();
     this.unjudgedReturns();
+    this.unjudgedReturns();
     this.judgeStatement();
     if (this.summary) {
       const compare: [keyof typeof this.counts & keyof NonNullable<typeof this.summary>, string][] = [
@@ -954,6 +955,16 @@ export class BundleVerifier implements BundleSink {
    * lists only the units it held, so a partial lot is not a failure, but the report says so, with the count: a
    * regulator, whose exports list the whole lot, reads it as units left out.
    */
+  /** Verifications of returned units are not log events (docs/PROTOCOL.md §9, chain of custody): said, not judged. */
+  private unjudgedReturns(): void {
+    const count = this.custody.unjudgedReturns.size;
+    if (count === 0 || this.windowed) return;
+    this.extraLimits.push(
+      `${count} units came back as returns and were sold or dispensed again: whether their custodian verified them ` +
+        'first (RETURN_NOT_VERIFIED) is not in the log, so the bundle cannot show it',
+    );
+  }
+
   /** Verifications of returned units are not log events (docs/PROTOCOL.md §9, chain of custody): said, not judged. */
   private unjudgedReturns(): void {
     const count = this.custody.unjudgedReturns.size;

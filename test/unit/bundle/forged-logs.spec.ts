@@ -100,6 +100,24 @@ describe('forged, validly signed logs the server would have refused', () => {
     expectRefused(verifyBundle(j.bundleOfLot('LOT-A'), j.log.vkey, fast), lift, 'LOT_NOT_RECALLED');
   });
 
+  it('a resale of a returned unit: whether it was verified first is not in the log, and the report says so', () => {
+    const j = journey();
+    const transaction = { date: '2026-11-23', shipmentDate: '2026-11-23' };
+    const unit = j.lotB[1];
+    forge(
+      j,
+      j.pharmacy,
+      'ship',
+      { items: [unit], shipmentId: 'RMA-1', recipient: j.distributor.gln, reason: 'return', transaction },
+      [unit],
+    );
+    forge(j, j.distributor, 'receive', { items: [unit], shipper: j.pharmacy.gln, shipmentId: 'RMA-1' }, [unit]);
+    j.chain.ship(j.distributor, [unit], j.otherDistributor, 'ASN-9');
+    const report = verifyBundle(j.bundleOfLot('LOT-B'), j.log.vkey, fast);
+    expect(report).toMatchObject({ ok: true, failures: [] });
+    expect(report.limits).toContainEqual(expect.stringMatching(/^1 units came back as returns .*RETURN_NOT_VERIFIED/));
+  });
+
   it('each break is reported once, where it happens, and the events after it as the log records them', () => {
     const j = journey();
     const regulator = j.chain.register('regulator', 'FDA');
