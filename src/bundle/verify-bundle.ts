@@ -328,7 +328,6 @@ export class BundleVerifier implements BundleSink {
     this.acceptanceOrder();
     this.wholeLot();
     this.unjudgedReturns();
-    this.unjudgedReturns();
     this.judgeStatement();
     if (this.summary) {
       const compare: [keyof typeof this.counts & keyof NonNullable<typeof this.summary>, string][] = [
