@@ -964,16 +964,6 @@ export class BundleVerifier implements BundleSink {
     );
   }
 
-  /** Verifications of returned units are not log events (docs/PROTOCOL.md §9, chain of custody): said, not judged. */
-  private unjudgedReturns(): void {
-    const count = this.custody.unjudgedReturns.size;
-    if (count === 0 || this.windowed) return;
-    this.extraLimits.push(
-      `${count} units came back as returns and were sold or dispensed again: whether their custodian verified them ` +
-        'first (RETURN_NOT_VERIFIED) is not in the log, so the bundle cannot show it',
-    );
-  }
-
   private wholeLot(): void {
     const scope = this.scope;
     if (scope?.kind !== 'lot' || !this.seen.has('items')) return;
