@@ -55,8 +55,8 @@ export const RXL = {
 } as const;
 
 /**
- * Business steps CBV has no word for (CBV 1.2 §7.1 allows private vocabulary as URIs): lifting a hold, a recall and
- * its lifting. Written in full (no prefix) wherever a bizStep goes.
+ * Business steps CBV has no word for (CBV allows user vocabulary, a URI, in place of a standard value): lifting a
+ * hold, a recall and its lifting. Written in full (no prefix) wherever a bizStep goes.
  */
 export const RXL_BIZ_STEP = {
   recalling: 'https://rxledger.dev/epcis/BizStep-recalling',

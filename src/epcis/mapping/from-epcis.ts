@@ -162,7 +162,7 @@ export class EpcisEventMapper {
         unmapped(`repeats the eventID of event ${first}`);
         return result;
       }
-      this.firstWithId.set(eventID, eventIndex);
+      this.firstWithId.set(detached(eventID), eventIndex);
     }
     let mapped: Mapped;
     try {
@@ -210,6 +210,16 @@ export class EpcisEventMapper {
     return result;
   }
 }
+
+/**
+ * A copy of `text` that holds no reference to the string it was cut from: a parser's values are often slices of the
+ * chunk they were read from, and keeping one such slice (as the eventIDs seen are kept) would keep the whole chunk.
+ */
+function detached(text: string): string {
+  return decoder.decode(encoder.encode(text));
+}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 function checkOptions(options: ImportOptions): void {
   const glns: [string, unknown][] = [['actor', options.actor]];
@@ -285,7 +295,7 @@ const MAPPED_BIZ_STEPS =
   'and the rxl steps recalling, recall_lifting, clearing';
 
 /**
- * Dispositions that say something is wrong with the items (CBV 1.2 §7.2, CBV 2.0 §8.2.6), as the exceptions of the
+ * Dispositions that say something is wrong with the items (by their CBV definitions), as the exceptions of the
  * GS1 US guideline: an inspecting or holding event with one, or a receiving event with `damaged`, puts the items on
  * hold (a `quarantine`, which raises RxLedger's quarantine alert).
  */
