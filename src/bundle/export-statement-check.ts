@@ -10,7 +10,15 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalJson } from '../canonical-json';
 import { leafHash } from '../merkle/hash';
 import { BUNDLE_FORMAT, ReportScope } from '../protocol/bundle';
-import { EXPORT_STATEMENT_TYPE, indexLine, itemLine, ListDigest, ListDigester } from '../protocol/export-statement';
+import {
+  EXPORT_STATEMENT_TYPE,
+  indexLine,
+  itemLine,
+  ListDigest,
+  ListDigester,
+  pureTextHash,
+  TextHash,
+} from '../protocol/export-statement';
 import { encodeLeaf } from '../protocol/leaf';
 import { RegistryViolation } from '../protocol/registry';
 import { bytesToBase64 } from '../bytes';
@@ -49,14 +57,18 @@ export interface VerifiedStatement {
 }
 
 export class ExportStatementCheck {
-  private readonly digests: Record<List, ListDigester> = {
-    registry: new ListDigester(),
-    events: new ListDigester(),
-    items: new ListDigester(),
-  };
+  private readonly digests: Record<List, ListDigester>;
   private statement: Statement | null = null;
   private malformed: string | null = null;
   private seen = false;
+
+  constructor(hash: () => TextHash = pureTextHash) {
+    this.digests = {
+      registry: new ListDigester(hash()),
+      events: new ListDigester(hash()),
+      items: new ListDigester(hash()),
+    };
+  }
 
   /** An element of `registry` or `events` (withheld or not), by its log index, in the bundle's order. */
   entry(list: 'registry' | 'events', index: number): void {

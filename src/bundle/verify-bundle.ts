@@ -48,6 +48,7 @@ import {
 } from './bundle-shape';
 import { BundleJsonSplitter, BundleSink, BundleSyntaxError } from './bundle-stream';
 import { ExportStatementCheck } from './export-statement-check';
+import type { TextHash } from '../protocol/export-statement';
 import {
   BundleCustody,
   CustodyIssue,
@@ -66,6 +67,11 @@ export interface VerifyBundleOptions {
    * gives the same verdicts about ten times faster (test/unit/signing/equivalence.spec.ts).
    */
   verifySignature?: SignatureVerifier;
+  /**
+   * SHA-256 for the export statement's list digests; pure by default. A Node program may pass `nodeTextHash`
+   * (src/protocol/export-statement-node.ts): the same digests, faster.
+   */
+  textHash?: () => TextHash;
   /** How many failures the report lists (all are counted). */
   maxFailures?: number;
 }
@@ -202,7 +208,7 @@ export class BundleVerifier implements BundleSink {
   private generatedBy: string | null = null;
   private generatedAt: string | null = null;
   /** The operator's export statement (docs/PROTOCOL.md §9), and the lists digested for it as they are read. */
-  private readonly statement = new ExportStatementCheck();
+  private readonly statement: ExportStatementCheck;
   private statementVerified: BundleReport['statement'] = null;
   /** Scope events whose bodies the bundle withholds (docs/PROTOCOL.md §9), by log index: their claimed type. */
   private readonly withheld = new Map<number, string>();
@@ -217,6 +223,7 @@ export class BundleVerifier implements BundleSink {
   constructor(trustedLogKey: string, options: VerifyBundleOptions = {}) {
     this.failures = new FailureLog(options.maxFailures ?? DEFAULT_MAX_FAILURES);
     this.verifySignature = options.verifySignature ?? verifyStrict;
+    this.statement = new ExportStatementCheck(options.textHash);
     try {
       this.trusted = parseVerifierKey(String(trustedLogKey).trim());
     } catch (error) {

@@ -1,14 +1,8 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../canonical-json';
 import { TreeService } from '../../ledger/tree.service';
 import { BUNDLE_FORMAT } from '../../protocol/bundle';
-import {
-  ExportStatementBody,
-  indexLine,
-  ListDigester,
-  StatementEntry,
-  TextHash,
-} from '../../protocol/export-statement';
+import { ExportStatementBody, indexLine, ListDigester, StatementEntry } from '../../protocol/export-statement';
+import { nodeTextHash } from '../../protocol/export-statement-node';
 import { ReportContext } from '../report-context';
 import { ReportSink } from '../report-sink';
 import { BatchSize, EventRow, ReportSnapshot } from '../reports.repository';
@@ -53,7 +47,7 @@ export async function writeBundle(
     `"log":${JSON.stringify({ origin: context.log.origin, verifierKey: context.log.verifierKey })},` +
     `"checkpoint":${JSON.stringify(context.checkpoint.note)},\n"registry":[`;
   await sink.write(head);
-  const digests = { registry: new ListDigester(nodeHash()), events: new ListDigester(nodeHash()) };
+  const digests = { registry: new ListDigester(nodeTextHash()), events: new ListDigester(nodeTextHash()) };
   const registryEvents = await writeEvents(snapshot.registry(size, eventBatches()), size, tree, sink, digests.registry);
   await sink.write('\n],\n"events":[');
   const events = await writeEvents(snapshot.events(eventBatches()), size, tree, sink, digests.events);
@@ -61,7 +55,7 @@ export async function writeBundle(
   let items = 0;
   // An item's JSON as the database writes it is its line (`itemLine`): no white space, and item codes need no escape
   // that JSON.stringify and PostgreSQL would spell differently.
-  const itemDigest = new ListDigester(nodeHash());
+  const itemDigest = new ListDigester(nodeTextHash());
   for await (const rows of snapshot.itemsJson(size, context.completeHistories, ITEM_BATCH)) {
     for (const [json] of rows) {
       itemDigest.add(json);
@@ -88,15 +82,6 @@ export async function writeBundle(
       `"event":${canonicalJson(statement.event)},"signature":${JSON.stringify(statement.signature)}}}\n`,
   );
   return summary;
-}
-
-/** Node's SHA-256 for the statement's digests (the same digest as the verifier's pure one, faster). */
-function nodeHash(): TextHash {
-  const hash = createHash('sha256');
-  return {
-    update: (text) => void hash.update(text, 'utf8'),
-    digest: () => new Uint8Array(hash.digest()),
-  };
 }
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
