@@ -14,6 +14,11 @@ export const LARGE_BODY_KEY = 'rxledger:large-body';
  */
 export const LargeBody = () => SetMetadata(LARGE_BODY_KEY, true);
 
+export const XML_BODY_KEY = 'rxledger:xml-body';
+
+/** The route also takes an XML body (`application/xml`, `text/xml`, `+xml`), which it reads itself as a stream. */
+export const XmlBody = () => SetMetadata(XML_BODY_KEY, true);
+
 /** The bounds a JSON request body must keep before it is parsed. */
 export interface BodyLimits {
   bytes: number;
@@ -51,6 +56,9 @@ export class RequestBodyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<Request>();
     if (hasBody(request)) {
+      const targets = [context.getHandler(), context.getClass()];
+      // An XML body is left unread for a route that reads it itself, streamed (still after the guards).
+      if (isXml(request) && this.reflector.getAllAndOverride<boolean>(XML_BODY_KEY, targets)) return next.handle();
       if (!isJson(request)) {
         throw new AppError(
           'UNSUPPORTED_MEDIA_TYPE',
@@ -108,6 +116,11 @@ export function checkDuplicateMembers(value: unknown, members: number, bytes: Ui
 
 function hasBody(request: Request): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+}
+
+export function isXml(request: Request): boolean {
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/xml' || type === 'text/xml' || /^application\/[a-z0-9.+-]*\+xml$/.test(type);
 }
 
 function isJson(request: Request): boolean {

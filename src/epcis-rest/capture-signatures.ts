@@ -9,7 +9,9 @@
  *   the mapping's order, when it makes several (a commissioning of several lots).
  * The mapping reads the event without these two members, so signing does not change what is signed.
  */
-import { EpcisEventMapper, type EventMapping, type UnsignedEvent } from '../epcis';
+import { SaxesParser } from 'saxes';
+import { EpcisEventMapper, RXLEDGER_NAMESPACE, type EventMapping, type UnsignedEvent } from '../epcis';
+import { parseEpcisXml } from '../epcis/xml';
 import type { LedgerEvent } from '../protocol/event';
 
 export const RXL_KEY_ID = 'rxl:keyId';
@@ -108,4 +110,53 @@ export function signCaptureDocument<D>(
     };
   }
   return copy;
+}
+
+const xmlText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * The same for an EPCIS XML document (read by src/epcis/xml): each mapped event gets `<rxl:keyId>` and
+ * `<rxl:signature>` (with `<rxl:member>` children for several) as its last elements, which the reader gives back as
+ * the `rxl:keyId` and `rxl:signature` members. Everything else of the document is kept byte for byte.
+ */
+export function signCaptureXml(
+  xml: string,
+  signer: { actor: string; keyId: string; sign(event: LedgerEvent<unknown>): string },
+): string {
+  const { events } = parseEpcisXml(xml);
+  // Where each event's end tag starts, in document order: children of EventList (and of its 1.2 extension wrapper).
+  const ends: number[] = [];
+  const stack: string[] = [];
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  parser.on('opentag', (tag) => stack.push(tag.local ?? tag.name));
+  parser.on('closetag', (tag) => {
+    const local = tag.local ?? tag.name;
+    const parent = stack[stack.length - 2];
+    if (
+      (parent === 'EventList' && local !== 'extension') ||
+      (parent === 'extension' && stack[stack.length - 3] === 'EventList')
+    ) {
+      ends.push(xml.lastIndexOf('</', parser.position));
+    }
+    stack.pop();
+  });
+  parser.write(xml).close();
+  if (ends.length !== events.length) throw new Error('the events of the document could not be located');
+  const inserts: [number, string][] = [];
+  for (const { eventIndex, mapping } of mapCapturedEvents(events, signer.actor)) {
+    if (mapping.events.length === 0) continue;
+    const signatures = mapping.events.map((event) => signer.sign({ ...event, keyId: signer.keyId }));
+    const ns = `xmlns:rxl="${RXLEDGER_NAMESPACE}"`;
+    const value =
+      signatures.length === 1
+        ? xmlText(signatures[0])
+        : signatures.map((s) => `<rxl:member>${xmlText(s)}</rxl:member>`).join('');
+    inserts.push([
+      ends[eventIndex],
+      `<rxl:keyId ${ns}>${xmlText(signer.keyId)}</rxl:keyId><rxl:signature ${ns}>${value}</rxl:signature>`,
+    ]);
+  }
+  let signed = xml;
+  for (const [at, text] of inserts.reverse()) signed = signed.slice(0, at) + text + signed.slice(at);
+  return signed;
 }

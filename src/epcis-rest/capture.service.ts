@@ -2,7 +2,8 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
-import { validateEpcisDocument } from '../epcis';
+import { EpcisDocumentError, validateEpcisDocument } from '../epcis';
+import { EpcisXmlError, type XmlItem } from '../epcis/xml';
 import { IntakeService } from '../ledger/intake.service';
 import type { LedgerEvent } from '../protocol/event';
 import { eventListOf, mapCapturedEvents, signatureMembers, signedEvents } from './capture-signatures';
@@ -84,6 +85,35 @@ export class CaptureService implements OnModuleDestroy {
         { problems: problems.slice(0, 100) },
       );
     }
+    return this.startJob(principal, events, behaviour);
+  }
+
+  /** The events of an XML document (src/epcis/xml, in their JSON-LD shape), read by the controller as they came. */
+  async startXml(principal: Principal, items: AsyncIterable<XmlItem>, behaviour: CaptureErrorBehaviour) {
+    const events: unknown[] = [];
+    try {
+      for await (const item of items) {
+        if (item.kind !== 'event') continue;
+        if (events.length === this.captureLimit) {
+          throw new EpcisRestError('EPCIS_CAPTURE_LIMIT', `one capture takes at most ${this.captureLimit} events`, {
+            limit: this.captureLimit,
+          });
+        }
+        events.push(item.event);
+      }
+    } catch (error) {
+      const badUtf8 = (error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA';
+      if (error instanceof EpcisXmlError || error instanceof EpcisDocumentError || badUtf8) {
+        throw new EpcisRestError('EPCIS_DOCUMENT_INVALID', `not an EPCIS XML document: ${(error as Error).message}`, {
+          problems: [{ path: '/', message: (error as Error).message }],
+        });
+      }
+      throw error;
+    }
+    return this.startJob(principal, events, behaviour);
+  }
+
+  private async startJob(principal: Principal, events: unknown[], behaviour: CaptureErrorBehaviour) {
     const id = randomUUID();
     await this.repository.createJob({ id, gln: principal.gln, errorBehaviour: behaviour, epcisEvents: events.length });
     const job = this.run(id, principal, events, behaviour)

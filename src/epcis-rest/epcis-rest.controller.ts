@@ -3,8 +3,11 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
-import { LargeBody } from '../auth/request-body';
+import { isXml, LargeBody, XmlBody } from '../auth/request-body';
+import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/app-config';
 import { epcisContext } from '../epcis';
+import { readEpcisXml } from '../epcis/xml';
 import { CaptureErrorBehaviour, CaptureService } from './capture.service';
 import { EpcFormat, EventsService } from './events.service';
 import { parseEventsQuery } from './events-query';
@@ -27,18 +30,23 @@ export class EpcisRestController {
   constructor(
     private readonly capture: CaptureService,
     private readonly events: EventsService,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('capture')
   @LargeBody()
+  @XmlBody()
   @Auth(...PARTIES)
   @ApiOperation({
-    summary: 'Capture an EPCIS 2.0 JSON-LD document whose events carry the party’s signatures (202 + capture job)',
+    summary:
+      'Capture an EPCIS 2.0 JSON-LD or EPCIS XML document whose events carry the party’s signatures (202 + capture job)',
   })
   async captureDocument(@CurrentPrincipal() me: Principal, @Req() request: Request, @Res() response: Response) {
     checkVersionHeaders(request);
     const behaviour = captureErrorBehaviour(request.get('GS1-Capture-Error-Behaviour'));
-    const id = await this.capture.start(me, request.body, behaviour);
+    const id = isXml(request)
+      ? await this.capture.startXml(me, readEpcisXml(boundedBody(request, this.config.MAX_BODY_MB)), behaviour)
+      : await this.capture.start(me, request.body, behaviour);
     setVersionHeaders(response);
     response.setHeader('Location', `/epcis/capture/${id}`);
     response.setHeader('GS1-Capture-Error-Behaviour', behaviour);
@@ -99,6 +107,22 @@ export class EpcisRestController {
       epcisBody: { queryResults: { queryName: 'SimpleEventQuery', resultsBody: { eventList: page.events } } },
     };
     response.status(HttpStatus.OK).type(type).send(JSON.stringify(document));
+  }
+}
+
+/** The request body as it arrives, at most `maxMb` MiB (the limit of every large body, §5.1), else 413. */
+async function* boundedBody(request: Request, maxMb: number): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > maxMb * 1024 * 1024) {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `the request body is larger than the limit of ${maxMb * 1024 * 1024} bytes`,
+        HttpStatus.PAYLOAD_TOO_LARGE,
+      );
+    }
+    yield chunk;
   }
 }
 

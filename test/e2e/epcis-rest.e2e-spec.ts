@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { OpenAPIBackend, type Operation } from 'openapi-backend';
 import type { Response as Answer } from 'supertest';
 import { bytesToBase64 } from '../../src/bytes';
-import { signCaptureDocument } from '../../src/epcis-rest/capture-signatures';
+import { signCaptureDocument, signCaptureXml } from '../../src/epcis-rest/capture-signatures';
 import { appendCheckDigit } from '../../src/gs1/check-digit';
 import { formatSgtinUrn } from '../../src/gs1';
 import { readItemUri } from '../../src/epcis';
@@ -358,13 +358,13 @@ describe('EPCIS 2.0 REST binding against GS1’s OpenAPI document', () => {
         'epcisException:ValidationException',
       ],
       [
-        'XML (not taken yet)',
+        'a media type that is neither JSON nor XML',
         () =>
           t.http
             .post('/epcis/capture')
             .set(...m.auth)
-            .set('Content-Type', 'application/xml')
-            .send('<x/>'),
+            .set('Content-Type', 'text/csv')
+            .send('a,b'),
         415,
         'epcisException:UnsupportedMediaTypeException',
       ],
@@ -427,6 +427,78 @@ describe('EPCIS 2.0 REST binding against GS1’s OpenAPI document', () => {
       'post /capture',
     );
     expect(request.errors).toEqual([expect.objectContaining({ keyword: 'enum' })]);
+  });
+
+  it('captures an EPCIS 1.2 XML document too, its signatures as rxl extension elements (not in GS1’s OpenAPI, which declares JSON)', async () => {
+    const { manufacturer: m } = world;
+    const sgln = (gln: string) => `urn:epc:id:sgln:${gln.slice(0, 7)}.${gln.slice(7, 12)}.0`;
+    const xml = (serial: string, n: number) => `<?xml version="1.0" encoding="UTF-8"?>
+<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" xmlns:cbvmda="urn:epcglobal:cbv:mda"
+    schemaVersion="1.2" creationDate="2026-11-23T12:00:00Z">
+  <EPCISBody>
+    <EventList>
+      <ObjectEvent>
+        <eventTime>2026-11-23T08:00:00.000-05:00</eventTime>
+        <eventTimeZoneOffset>-05:00</eventTimeZoneOffset>
+        <baseExtension><eventID>urn:uuid:7c1e0d4e-5b0b-4a53-9f0e-00000000020${n}</eventID></baseExtension>
+        <epcList><epc>${formatSgtinUrn(gtin, serial, m.prefix.length)}</epc></epcList>
+        <action>ADD</action>
+        <bizStep>urn:epcglobal:cbv:bizstep:commissioning</bizStep>
+        <disposition>urn:epcglobal:cbv:disp:active</disposition>
+        <readPoint><id>${sgln(m.gln)}</id></readPoint>
+        <bizLocation><id>${sgln(m.gln)}</id></bizLocation>
+        <extension>
+          <ilmd>
+            <cbvmda:lotNumber>LOT-XML-${n}</cbvmda:lotNumber>
+            <cbvmda:itemExpirationDate>2029-12-31</cbvmda:itemExpirationDate>
+          </ilmd>
+        </extension>
+      </ObjectEvent>
+    </EventList>
+  </EPCISBody>
+</epcis:EPCISDocument>
+`;
+    const post = async (body: string, party: TestParty = m) => {
+      const accepted = await t.http
+        .post('/epcis/capture')
+        .set(...party.auth)
+        .set('Content-Type', 'application/xml')
+        .send(body);
+      if (accepted.status !== 202) return accepted;
+      for (;;) {
+        const job = await t.http.get(accepted.headers.location).set(...party.auth);
+        conforms('get /capture/{captureID}', job);
+        if (!job.body.running) return job;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    const [first, second] = serials(2, 'XML');
+    const unsigned = await post(xml(first, 1));
+    expect(unsigned.body.errors.map((e: Json) => e.error.code)).toEqual(['EPCIS_EVENT_UNSIGNED']);
+    const signed = signCaptureXml(xml(first, 1), {
+      actor: m.gln,
+      keyId: m.keyId,
+      sign: (event) => signEvent(event, m.secretKey),
+    });
+    expect(signed).toContain('<rxl:signature xmlns:rxl="https://rxledger.dev/epcis/">');
+    expect((await post(signed)).body).toMatchObject({ running: false, success: true, errors: [] });
+    const found = await query(m, 'EQ_ILMD_cbvmda:lotNumber=LOT-XML-1');
+    expect(found.body.epcisBody.queryResults.resultsBody.eventList).toEqual([
+      expect.objectContaining({ bizStep: 'commissioning', eventTime: '2026-11-23T08:00:00.000-05:00' }),
+    ]);
+    // Signed by another party's key for this manufacturer's event: intake refuses it.
+    const forged = signCaptureXml(xml(second, 2), {
+      actor: m.gln,
+      keyId: m.keyId,
+      sign: (event) => signEvent(event, world.distributor.secretKey),
+    });
+    expect((await post(forged)).body.errors.map((e: Json) => e.error.code)).toEqual(['SIGNATURE_INVALID']);
+    const malformed = await post('<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1"><EPCISBody>');
+    expect([malformed.status, malformed.body.type, malformed.body.error.code]).toEqual([
+      400,
+      'epcisException:ValidationException',
+      'EPCIS_DOCUMENT_INVALID',
+    ]);
   });
 
   it('answers each SimpleEventQuery parameter as EPCIS 2.0 §8.2.7.1 defines it (the regulator sees every event)', async () => {
