@@ -32,6 +32,7 @@ import { LedgerEvent } from '../src/protocol/event';
 import { containerCode, unitCode } from '../src/protocol/item-code';
 import { PartyRole } from '../src/protocol/registry';
 import { verifyStrictNode } from '../src/signing/ed25519-node';
+import { nodeTextHash } from '../src/protocol/export-statement-node';
 import { signedEventBytes, keyIdOf } from '../src/signing/event-signing';
 import { BenchArgs } from './lib/args';
 import { HttpClient } from './lib/http-load';
@@ -304,7 +305,10 @@ runBench(async (teardown) => {
     const run: VerifyRun = { units: lot.units, ms: [], unitEvents: lot.unitEvents, logEvents: lot.logEvents };
     for (let round = 0; round < ROUNDS; round++) {
       const started = nowMs();
-      const report = verifyBundleText(text, trustedKey, { verifySignature: verifyStrictNode });
+      const report = verifyBundleText(text, trustedKey, {
+        verifySignature: verifyStrictNode,
+        textHash: nodeTextHash,
+      });
       run.ms.push(nowMs() - started);
       if (!report.ok)
         throw new Error(`verify-bundle refused the ${lot.lot} bundle: ${JSON.stringify(report.failures[0])}`);
