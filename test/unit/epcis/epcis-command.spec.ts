@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Output } from '../../../src/cli/cli-error';
@@ -118,5 +118,97 @@ describe('rxledger epcis import', () => {
     await expect(
       rxledger('epcis', 'import', documentFile, '--key', keyFile, '--dry-run', '--actor', DISTRIBUTOR),
     ).rejects.toThrow(/the key file belongs to/);
+  });
+});
+
+describe('rxledger epcis with EPCIS 1.2 XML (issue 14 §1)', () => {
+  const fixtures = join(__dirname, '../../fixtures/epcis');
+  const usExample = join(fixtures, 'dscsa-1.2/openepcis__GS1_US_Pharma_Example_2_2_1_1.xml');
+  const xsd = join(fixtures, 'xsd-1.2/EPCglobal-epcis-1_2.xsd');
+  const MFG = '0300011111116';
+  const MFG_DC = '0300011111215';
+
+  it('convert reads the GS1 US guideline example, validated against GS1 XSD first (--xsd)', async () => {
+    const { out, err, exitCode } = await rxledger(
+      'epcis',
+      'convert',
+      usExample,
+      '--actor',
+      MFG,
+      '--own-gln',
+      MFG_DC,
+      '--xsd',
+      xsd,
+    );
+    const printed = JSON.parse(out.join('\n'));
+    expect(printed.events.map((e: { type: string }) => e.type)).toEqual([
+      'product.register',
+      'product.register',
+      'commission',
+      'commission',
+      'pack',
+      'ship',
+    ]);
+    expect(printed.problems).toEqual([]);
+    expect(err).toEqual([]);
+    expect(exitCode).toBe(1); // the case packing (SGTIN parents) is unmapped
+  });
+
+  it('--xsd refuses a document GS1 XSD does not accept, with xmllint’s reason', async () => {
+    const invalid = join(folder, 'invalid.xml');
+    writeFileSync(
+      invalid,
+      readFileSync(usExample, 'utf8').replace('<action>OBSERVE</action>', '<action>LOOK</action>'),
+    );
+    await expect(rxledger('epcis', 'convert', invalid, '--actor', MFG, '--xsd', xsd)).rejects.toThrow(
+      /not valid per .*action/s,
+    );
+  });
+
+  it('reports the guideline’s rules; --strict fails on them', async () => {
+    const gs1Example = join(fixtures, 'gs1-1.2/Example_9.6.1.xml');
+    const receiver = '0012345111112';
+    const relaxed = await rxledger('epcis', 'convert', gs1Example, '--actor', receiver);
+    expect(relaxed.exitCode).toBe(1); // the shipping is the other party's
+    expect(relaxed.err.join('\n')).toMatch(
+      /guideline: .*header: sbdh: the EPCISHeader has no StandardBusinessDocumentHeader/,
+    );
+    const onlyReceipt = join(folder, 'receipt.xml');
+    const text = readFileSync(gs1Example, 'utf8');
+    writeFileSync(
+      onlyReceipt,
+      text.slice(0, text.indexOf('<ObjectEvent>')) + text.slice(text.indexOf('</ObjectEvent>') + 14),
+    );
+    expect((await rxledger('epcis', 'convert', onlyReceipt, '--actor', receiver)).exitCode).toBe(0);
+    expect((await rxledger('epcis', 'convert', onlyReceipt, '--actor', receiver, '--strict')).exitCode).toBe(1);
+  });
+
+  it('import --dry-run streams, maps and signs each event with the key file', async () => {
+    const key = join(folder, 'mfg.key.json');
+    writeFileSync(key, formatKeyFile(secretKey, { gln: MFG }), { mode: 0o600 });
+    const { out, err, exitCode } = await rxledger(
+      'epcis',
+      'import',
+      usExample,
+      '--key',
+      key,
+      '--own-gln',
+      MFG_DC,
+      '--dry-run',
+      '--json',
+    );
+    const signed = out.filter((line) => line.includes('"eventId"')).map((line) => JSON.parse(line));
+    expect(signed.map((s: { type: string }) => s.type)).toEqual([
+      'product.register',
+      'product.register',
+      'commission',
+      'commission',
+      'pack',
+      'ship',
+    ]);
+    expect(err.at(-1)).toMatch(
+      /6 RxLedger event\(s\) for 0300011111116: signed, not posted .* 4 EPCIS event part\(s\) unmapped; 0 guideline problem/,
+    );
+    expect(exitCode).toBe(1);
   });
 });
