@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run cluster`: the reference high-availability cluster on one machine (docs/OPERATIONS.md §3.2).
+# `npm run cluster`: the reference high-availability cluster on one machine (docs/OPERATIONS.md §11).
 #   3 PostgreSQL 15 nodes under Patroni (synchronous mode), 1 etcd, HAProxy (read-write port routed by Patroni's
 #   /primary check, read-only port by /replica), and RXLEDGER_CLUSTER_APPS RxLedger processes (node dist/src/main.js)
 #   whose DATABASE_URL is HAProxy's read-write port. Everything lives in RXLEDGER_CLUSTER_DIR (default
@@ -72,7 +72,7 @@ SUPERUSER_PASSWORD="$(secret)"
 REPLICATION_PASSWORD="$(secret)"
 APP_PASSWORD="$(secret)"
 
-# 3. etcd (one member: the reference cluster's consensus store; production runs three, OPERATIONS.md §3.2).
+# 3. etcd (one member: the reference cluster's consensus store; production runs three, OPERATIONS.md §11).
 say "starting etcd on 127.0.0.1:$ETCD_PORT"
 setsid etcd --name etcd1 --data-dir "$CLUSTER_DIR/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -226,7 +226,7 @@ PATRONI_CONFIG=$CLUSTER_DIR/pg1/patroni.yml
 PG_PORTS="${PG_PORTS[*]}"
 PATRONI_API_PORTS="${API_PORTS[*]}"
 APP_URLS="${urls[*]}"
-RXLEDGER_URL=${urls[0]}
+RXLEDGER_URL=${urls[0]:-}
 RXLEDGER_TOKEN=$OPERATOR_TOKEN
 OPERATOR_TOKEN=$OPERATOR_TOKEN
 SYNCHRONOUS_MODE_STRICT=$STRICT

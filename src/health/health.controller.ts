@@ -12,15 +12,21 @@ import { LogService } from '../ledger/log.service';
 /** An entry waiting longer than this (or 20 checkpoint intervals) for a checkpoint means integration has stalled. */
 const STALL_MS = 10_000;
 
-const NO_SYNCHRONOUS_STANDBY =
-  'the primary has no synchronous standby: commits are acknowledged on one database node only (OPERATIONS.md §11.3)';
+/**
+ * What a primary without a synchronous standby does with commits: with `synchronous_standby_names` empty (Patroni's
+ * non-strict mode) it acknowledges them alone; with it set (strict mode: `*`) they wait for a standby.
+ */
+const noSynchronousStandby = (names: string) =>
+  names.trim() === ''
+    ? 'the primary has no synchronous standby: commits are acknowledged on one database node only (OPERATIONS.md §11.3)'
+    : 'the primary has no synchronous standby: commits wait until one is back (OPERATIONS.md §11.3)';
 
 @ApiTags('health')
 @Controller('v1/health')
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);
-  /** Whether the last health check found no synchronous standby (SYNCHRONOUS_STANDBY warn or required). */
-  private unreplicated = false;
+  /** The last health check's finding of no synchronous standby, if any (SYNCHRONOUS_STANDBY warn or required). */
+  private unreplicated: string | undefined;
   constructor(
     private readonly config: AppConfig,
     private readonly db: Database,
@@ -48,8 +54,9 @@ export class HealthController {
       const stalled =
         oldestWaitMs !== null && oldestWaitMs > Math.max(STALL_MS, 20 * this.config.CHECKPOINT_INTERVAL_MS);
       const replication = this.config.SYNCHRONOUS_STANDBY === 'off' ? undefined : await this.replication();
-      const unreplicated = replication?.synchronousStandbys === 0 ? [NO_SYNCHRONOUS_STANDBY] : [];
-      this.noteReplication(unreplicated.length > 0);
+      const unreplicated =
+        replication?.synchronousStandbys === 0 ? [noSynchronousStandby(replication.synchronousStandbyNames)] : [];
+      this.noteReplication(unreplicated[0]);
       const required = this.config.SYNCHRONOUS_STANDBY === 'required';
       const problems = [
         ...(required ? unreplicated : []),
@@ -115,15 +122,12 @@ export class HealthController {
   }
 
   /** One log line when the primary loses its last synchronous standby, one when it has one again. */
-  private noteReplication(unreplicated: boolean): void {
-    if (unreplicated === this.unreplicated) return;
-    this.unreplicated = unreplicated;
-    if (unreplicated)
-      this.logger.warn(`${NO_SYNCHRONOUS_STANDBY} (SYNCHRONOUS_STANDBY=${this.config.SYNCHRONOUS_STANDBY})`);
-    else
-      this.logger.log(
-        'the primary has a synchronous standby again: commits are replicated before they are acknowledged',
-      );
+  private noteReplication(problem: string | undefined): void {
+    if (problem === this.unreplicated) return;
+    const before = this.unreplicated;
+    this.unreplicated = problem;
+    if (problem) this.logger.warn(`${problem} (SYNCHRONOUS_STANDBY=${this.config.SYNCHRONOUS_STANDBY})`);
+    else if (before) this.logger.log('the primary has a synchronous standby again');
   }
 
   @Get('live')
