@@ -96,7 +96,11 @@ const REGISTRY_TYPES: ReadonlySet<string> = new Set(REGISTRY_EVENT_TYPES);
 /** How many members the format does not define the report names (docs/PROTOCOL.md §11: they are ignored). */
 const MAX_UNKNOWN_LISTED = 5;
 
-/** Verifies a bundle already parsed from JSON. */
+/**
+ * Verifies a bundle already parsed from JSON. A parsed value no longer shows a member name repeated in an object
+ * (JSON.parse kept the last): a bundle received as text is verified with `verifyBundleText` or `verifyBundleStream`,
+ * which refuse that (docs/PROTOCOL.md §9).
+ */
 export function verifyBundle(bundle: unknown, trustedLogKey: string, options: VerifyBundleOptions = {}): BundleReport {
   const verifier = new BundleVerifier(trustedLogKey, options);
   if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) {
