@@ -100,8 +100,9 @@ export function onlyMembers(value: Record<string, unknown>, allowed: Set<string>
 
 /**
  * Where a reader meets members the format does not define (docs/PROTOCOL.md §11: a new member in an answer is a
- * compatible change, and clients ignore it). The verifier's verdict never depends on them; it lists them in its
- * limits. Signed events are closed (§2): an unknown member there is refused.
+ * compatible change, and clients ignore it). The verifier passes a collector: its verdict never depends on them, it
+ * lists them in its limits. By default they are refused, as intake refuses them in event bodies (a scope in an
+ * export statement). Signed events are closed (§2): an unknown member there is always refused.
  */
 export type UnknownMembers = (path: string) => void;
 
@@ -109,7 +110,10 @@ function otherMembers(value: Record<string, unknown>, known: Set<string>, path: 
   for (const key of Object.keys(value)) if (!known.has(key)) unknown(`${path}.${key}`);
 }
 
-const ignore: UnknownMembers = () => undefined;
+/** The default: a member the format does not define is refused (intake, where bodies are closed: §11). */
+const refuse: UnknownMembers = (path) => {
+  throw new ShapeError(path, 'is not a member of the format');
+};
 
 export function bytes(value: unknown, length: number, path: string): Uint8Array {
   const text = string(value, path);
@@ -153,7 +157,7 @@ export function ledgerEvent(value: unknown, path: string): LedgerEvent<Record<st
 }
 
 /** One element of `registry` or `events`. */
-export function readEntry(value: unknown, path: string, unknown: UnknownMembers = ignore): EntryShape {
+export function readEntry(value: unknown, path: string, unknown: UnknownMembers = refuse): EntryShape {
   const entry = record(value, path);
   otherMembers(entry, ENTRY_MEMBERS, path, unknown);
   return {
@@ -171,7 +175,7 @@ export function isWithheld(value: unknown): boolean {
 }
 
 /** A withheld element of `events`. */
-export function readWithheld(value: unknown, path: string, unknown: UnknownMembers = ignore): WithheldShape {
+export function readWithheld(value: unknown, path: string, unknown: UnknownMembers = refuse): WithheldShape {
   const entry = record(value, path);
   otherMembers(entry, WITHHELD_MEMBERS, path, unknown);
   if (entry.withheld !== true)
@@ -193,7 +197,7 @@ function inclusionProof(value: unknown, path: string): Uint8Array[] {
 }
 
 /** One element of `items`. */
-export function readItem(value: unknown, path: string, unknown: UnknownMembers = ignore): ItemShape {
+export function readItem(value: unknown, path: string, unknown: UnknownMembers = refuse): ItemShape {
   const item = record(value, path);
   otherMembers(item, ITEM_MEMBERS, path, unknown);
   const code = string(item.code, `${path}.code`);
@@ -216,7 +220,7 @@ export function readItem(value: unknown, path: string, unknown: UnknownMembers =
  * GLN, 14 for a GTIN: a fullwidth digit is not a digit), a window's bounds in the one form the server writes
  * (UTC, milliseconds: `acceptedAtMs`) with `from` before `to`.
  */
-export function readScope(value: unknown, path: string, unknown: UnknownMembers = ignore): ReportScope {
+export function readScope(value: unknown, path: string, unknown: UnknownMembers = refuse): ReportScope {
   const scope = record(value, path);
   const kind = string(scope.kind, `${path}.kind`);
   const fields: Record<string, string[]> = {
@@ -254,7 +258,7 @@ export function gln(value: unknown, path: string): string {
 export function readSummary(
   value: unknown,
   path: string,
-  unknown: UnknownMembers = ignore,
+  unknown: UnknownMembers = refuse,
 ): { events: number; items: number; registryEvents: number } {
   const summary = record(value, path);
   otherMembers(summary, SUMMARY_MEMBERS, path, unknown);
