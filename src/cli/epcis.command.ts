@@ -33,6 +33,8 @@ export interface EpcisImportRun {
   actor?: string;
   defaultShipTo?: string;
   ownGlns?: string[];
+  /** The time the importer received the shipments the document sends it: they become its receipts. */
+  receiveAt?: string;
   /** Where to post; without a client nothing is posted (a dry run). */
   client?: LedgerClient;
   /** Events per request (default 500). */
@@ -69,7 +71,12 @@ export async function importEpcis(
   onResult: (result: ImportedEvent) => void = () => {},
 ): Promise<EpcisImportReport> {
   const actor = actorOf(run);
-  const conversion = convert(doc, { actor, defaultShipTo: run.defaultShipTo, ownGlns: run.ownGlns });
+  const conversion = convert(doc, {
+    actor,
+    defaultShipTo: run.defaultShipTo,
+    ownGlns: run.ownGlns,
+    receiveAt: run.receiveAt,
+  });
   const signed = conversion.events.map((unsigned): SignedEvent => {
     const event: LedgerEvent = { ...unsigned, keyId: run.key.keyId };
     return { event, signature: signEvent(event, run.key.secretKey) };
@@ -155,6 +162,7 @@ function convert(doc: unknown, options: ImportOptions): EpcisImport {
 
 export interface EpcisCommandOptions {
   file: string;
+  receiveAt?: string;
   /** EPCIS 1.2 XML: validate against this XSD first (xmllint). */
   xsd?: string;
   /** EPCIS 1.2 XML: exit 1 when the document breaks a rule of the GS1 US guideline. */
@@ -275,6 +283,7 @@ export async function importEpcisXmlFile(
       actor,
       defaultShipTo: run.defaultShipTo,
       ownGlns: run.ownGlns,
+      receiveAt: run.receiveAt,
     })) {
       report.problems.push(...step.problems);
       report.unmapped.push(...step.mapping.unmapped);
@@ -322,6 +331,7 @@ async function epcisXmlImportCommand(options: EpcisImportOptions, output: Output
       actor: options.actor,
       defaultShipTo: options.defaultShipTo,
       ownGlns: options.ownGln,
+      receiveAt: options.receiveAt,
       client,
       batchSize: options.batch,
     },
@@ -366,6 +376,7 @@ export async function epcisImportCommand(options: EpcisImportOptions, output: Ou
       actor: options.actor,
       defaultShipTo: options.defaultShipTo,
       ownGlns: options.ownGln,
+      receiveAt: options.receiveAt,
       client,
       batchSize: options.batch,
     },
@@ -395,6 +406,7 @@ export function epcisConvertCommand(options: EpcisCommandOptions, output: Output
         actor: options.actor,
         defaultShipTo: options.defaultShipTo,
         ownGlns: options.ownGln,
+        receiveAt: options.receiveAt,
       });
     } catch (error) {
       if (error instanceof EpcisDocumentError || error instanceof EpcisXmlError) throw new CliError(error.message);
@@ -410,6 +422,7 @@ export function epcisConvertCommand(options: EpcisCommandOptions, output: Output
     actor: options.actor,
     defaultShipTo: options.defaultShipTo,
     ownGlns: options.ownGln,
+    receiveAt: options.receiveAt,
   });
   output.out(JSON.stringify(conversion, null, 2));
   if (conversion.unmapped.length > 0) {
@@ -496,6 +509,10 @@ export function registerEpcisCommands(
     command
       .option('--xsd <file>', "EPCIS 1.2 XML: validate against this XSD first (GS1's EPCglobal-epcis-1_2.xsd; xmllint)")
       .option('--strict', 'EPCIS 1.2 XML: exit 1 when the document breaks a rule of the GS1 US DSCSA guideline')
+      .option(
+        '--receive-at <time>',
+        'you received the shipments the document sends you at this time (RFC 3339): they become your receipts',
+      )
       .option('--default-ship-to <gln>', 'recipient of shipping events that name no destination owning_party', gln)
       .option('--own-gln <gln>', 'another GLN of yours (a facility) used as business location; repeatable', collectGln);
 

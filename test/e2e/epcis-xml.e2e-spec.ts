@@ -9,6 +9,7 @@ import { LedgerClient } from '../../src/sdk/client';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { keyIdOf } from '../../src/signing/event-signing';
 import type { SigningKey } from '../../src/signing/key-file';
+import { accept, newTradingPartners, registerProduct, serials, transaction, units } from '../support/supply-chain';
 import { createTestApp, testAddress, TestApp } from '../support/test-app';
 
 const FIXTURES = join(__dirname, '../fixtures/epcis');
@@ -67,7 +68,7 @@ describe('EPCIS 1.2 XML (GS1 US DSCSA guideline) on a real server (issue 14)', (
 
   const client = (gln: string) => new LedgerClient({ url, token: parties[gln].token });
 
-  it('imports the guideline example (posted, signed by the manufacturer), re-imports as duplicates, exports it as EPCIS 1.2 XML that imports back to the same bodies; a damaged receipt raises a quarantine alert', async () => {
+  it('imports the guideline example (posted, signed by the manufacturer; re-imports are duplicates), the wholesaler’s receipt from the same document, a lot number discrepancy found on inspection (quarantine alert); the lot exported as EPCIS 1.2 XML imports back to the same bodies', async () => {
     const run = { key: parties[MFG].key, ownGlns: [MFG_DC], client: client(MFG) };
     const refusals: unknown[] = [];
     const report = await importEpcisXmlFile(chunksOf(US_EXAMPLE), run, (r) => r.error && refusals.push(r));
@@ -77,26 +78,37 @@ describe('EPCIS 1.2 XML (GS1 US DSCSA guideline) on a real server (issue 14)', (
     const again = await importEpcisXmlFile(chunksOf(US_EXAMPLE), run);
     expect(again).toMatchObject({ accepted: 6, duplicates: 6, refused: 0 });
 
-    // The wholesaler receives the pallet damaged: a receipt and a hold, as an EPCIS 1.2 receiving event.
-    const receipt =
+    // The wholesaler imports the same document when the pallet arrives: its receipt of the shipment (DEL100).
+    const received = await importEpcisXmlFile(chunksOf(US_EXAMPLE), {
+      key: parties[WHOLESALER].key,
+      receiveAt: '2023-04-02T09:00:00-05:00',
+      client: client(WHOLESALER),
+    });
+    expect(received).toMatchObject({ events: 1, accepted: 1, refused: 0 });
+    const pallet = await t.http
+      .get('/v1/distributors/me/inventory')
+      .set('Authorization', `Bearer ${parties[WHOLESALER].token}`);
+    expect(pallet.body).toMatchObject({ units: 3, containers: [{ code: '(00)403000112345678901', units: 3 }] });
+
+    // Then inspects a case and finds the wrong lot (lot number discrepancy): a hold, and RxLedger's quarantine alert.
+    const inspection =
       `<?xml version="1.0"?>\n<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" schemaVersion="1.2" creationDate="2023-04-02T10:00:00Z">` +
-      `<EPCISBody><EventList><ObjectEvent><eventTime>2023-04-02T09:00:00Z</eventTime><eventTimeZoneOffset>-05:00</eventTimeZoneOffset>` +
-      `<epcList><epc>urn:epc:id:sscc:030001.41234567890</epc></epcList><action>OBSERVE</action>` +
-      `<bizStep>urn:epcglobal:cbv:bizstep:receiving</bizStep><disposition>urn:epcglobal:cbv:disp:damaged</disposition>` +
+      `<EPCISBody><EventList><ObjectEvent><eventTime>2023-04-02T10:00:00Z</eventTime><eventTimeZoneOffset>-05:00</eventTimeZoneOffset>` +
+      `<epcList><epc>urn:epc:id:sgtin:030001.1012345.110</epc></epcList><action>OBSERVE</action>` +
+      `<bizStep>urn:epcglobal:cbv:bizstep:inspecting</bizStep><disposition>urn:epcglobal:cbv:disp:mismatch_class</disposition>` +
       `<bizLocation><id>urn:epc:id:sgln:039999.999999.0</id></bizLocation>` +
-      `<bizTransactionList><bizTransaction type="urn:epcglobal:cbv:btt:desadv">urn:epcglobal:cbv:bt:${MFG}:DEL100</bizTransaction></bizTransactionList>` +
       `</ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`;
-    const received = await importEpcisXmlFile(chunksOf(receipt), {
+    const inspected = await importEpcisXmlFile(chunksOf(inspection), {
       key: parties[WHOLESALER].key,
       client: client(WHOLESALER),
     });
-    expect(received).toMatchObject({ events: 2, accepted: 2, refused: 0 });
+    expect(inspected).toMatchObject({ events: 1, accepted: 1, refused: 0 });
     const alerts = await t.http
       .get('/v1/distributors/me/alerts')
       .set('Authorization', `Bearer ${parties[WHOLESALER].token}`);
     expect(alerts.status).toBe(200);
-    expect(JSON.stringify(alerts.body)).toMatch(/quarantine/);
-    expect(JSON.stringify(alerts.body)).toMatch(/damaged shipment/);
+    expect(JSON.stringify(alerts.body)).toMatch(/"kind":"quarantine"/);
+    expect(JSON.stringify(alerts.body)).toMatch(/lot number discrepancy/);
 
     // Export the lot as EPCIS 1.2 XML (a report format), import it back: the same event bodies.
     let xml = '';
@@ -128,5 +140,43 @@ describe('EPCIS 1.2 XML (GS1 US DSCSA guideline) on a real server (issue 14)', (
     expect(exported.events.filter((e) => e.type === 'product.register').map((e) => e.body)).toEqual([
       original.events[0].body,
     ]);
+  });
+
+  it('an explicit shortage (a receipt short of the shipment) raises the discrepancy alert; a damaged receipt the quarantine alert', async () => {
+    const { manufacturer: m, distributor: d } = await newTradingPartners(t);
+    const gtin = await registerProduct(t, m);
+    const all = units(gtin, serials(4));
+    const [case1, case2, case3] = [m.newContainerCode(), m.newContainerCode(), m.newContainerCode()];
+    await accept(t, m, 'commission', { gtin, lot: 'LOT-X', expiry: '291231', serials: serials(4) });
+    await accept(t, m, 'pack', { parent: case1, children: all.slice(0, 2) });
+    await accept(t, m, 'pack', { parent: case2, children: all.slice(2, 3) });
+    await accept(t, m, 'pack', { parent: case3, children: all.slice(3) });
+    await accept(t, m, 'ship', { shipmentId: 'ASN-S', recipient: d.gln, items: [case1, case2], transaction });
+    await accept(t, m, 'ship', { shipmentId: 'ASN-D', recipient: d.gln, items: [case3], transaction });
+    const key: SigningKey = { secretKey: d.secretKey, publicKey: d.publicKey, keyId: d.keyId, gln: d.gln };
+    const sscc = (code: string) => `https://id.gs1.org/00/${code.slice(4)}`;
+    const receiving = (shipmentId: string, code: string, disposition: string) =>
+      `<?xml version="1.0"?>\n<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" schemaVersion="1.2" creationDate="2026-12-01T10:00:00Z">` +
+      `<EPCISBody><EventList><ObjectEvent><eventTime>${new Date().toISOString()}</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>` +
+      `<epcList><epc>${sscc(code)}</epc></epcList><action>OBSERVE</action>` +
+      `<bizStep>urn:epcglobal:cbv:bizstep:receiving</bizStep><disposition>urn:epcglobal:cbv:disp:${disposition}</disposition>` +
+      `<bizLocation><id>https://id.gs1.org/414/${d.gln}</id></bizLocation>` +
+      `<bizTransactionList><bizTransaction type="urn:epcglobal:cbv:btt:desadv">urn:epcglobal:cbv:bt:${m.gln}:${shipmentId}</bizTransaction></bizTransactionList>` +
+      `</ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`;
+    const run = { key, client: new LedgerClient({ url, token: d.token }) };
+    expect(await importEpcisXmlFile(chunksOf(receiving('ASN-S', case1, 'in_progress')), run)).toMatchObject({
+      accepted: 1,
+      refused: 0,
+    });
+    expect(await importEpcisXmlFile(chunksOf(receiving('ASN-D', case3, 'damaged')), run)).toMatchObject({
+      events: 2,
+      accepted: 2,
+      refused: 0,
+    });
+    const alerts = await t.http.get('/v1/distributors/me/alerts').set(...d.auth);
+    expect(JSON.stringify(alerts.body)).toMatch(/"kind":"discrepancy"/);
+    expect(JSON.stringify(alerts.body)).toMatch(/"kind":"quarantine"/);
+    expect(JSON.stringify(alerts.body)).toMatch(/damaged shipment/);
+    expect(JSON.stringify(alerts.body)).toContain(case2);
   });
 });

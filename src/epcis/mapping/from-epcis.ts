@@ -56,6 +56,12 @@ export interface ImportOptions {
   ownGlns?: readonly string[];
   /** GLN of the document's sender (SBDH), the manufacturer of master-data products that name none. */
   sender?: string;
+  /**
+   * When the importer received the goods a shipping event of the document sends it (destination owning party):
+   * each such event becomes the importer's `receive` of its items at this time (RFC 3339), of the shipment the
+   * shipper's `ship` of the same event names. Without it, another party's shipping event is unmapped.
+   */
+  receiveAt?: string;
 }
 
 export interface UnmappedEvent {
@@ -222,6 +228,11 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function checkOptions(options: ImportOptions): void {
+  if (options.receiveAt !== undefined && Number.isNaN(parseEventTime(options.receiveAt))) {
+    throw new EpcisDocumentError(
+      `receiveAt must be an RFC 3339 date-time with an offset, not ${JSON.stringify(options.receiveAt)}`,
+    );
+  }
   const glns: [string, unknown][] = [['actor', options.actor]];
   if (options.defaultShipTo !== undefined) glns.push(['defaultShipTo', options.defaultShipTo]);
   for (const gln of options.ownGlns ?? []) glns.push(['ownGlns', gln]);
@@ -329,9 +340,12 @@ function mapObjectEvent(source: Source): Omit<Mapped, 'ignored'> {
     case 'commissioning':
       requireAction(source, ['ADD']);
       return mapCommissioning(source);
-    case 'shipping':
+    case 'shipping': {
       requireAction(source, ['OBSERVE']);
+      const receipt = receiptOfShipping(source);
+      if (receipt) return receipt;
       return single(source, 'ship', shipBody(source));
+    }
     case 'receiving': {
       requireAction(source, ['OBSERVE']);
       const received = single(source, 'receive', receiveBody(source));
@@ -688,6 +702,35 @@ function yymmdd(date: string): string {
   } catch (error) {
     return fail(`ilmd itemExpirationDate: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The importer's receipt of a shipping event addressed to it (`receiveAt` given, destination owning party the
+ * importer): the shipper is the source owning (or possessing) party, the shipment id is derived as the shipper's
+ * `ship` derives it, the items are the event's. Undefined when the event is not such a shipment.
+ */
+function receiptOfShipping(source: Source): Omit<Mapped, 'ignored'> | undefined {
+  const { receiveAt, actor, ownGlns = [] } = source.options;
+  if (receiveAt === undefined) return undefined;
+  const destination = partyEvidence(source, 'destinationList', 'owning_party');
+  if (destination === undefined || (destination.gln !== actor && !ownGlns.includes(destination.gln))) return undefined;
+  readParties(source);
+  source.reads.add(RXL.transactionDate).add(RXL.shipmentDate).add(RXL.reason).add(RXL.actor);
+  const shipper =
+    partyEvidence(source, 'sourceList', 'owning_party')?.gln ??
+    partyEvidence(source, 'sourceList', 'possessing_party')?.gln ??
+    fail('a shipment addressed to the importer names no shipper (sourceList owning_party)');
+  const transactions = bizTransactions(source, ['desadv', 'po', 'inv']);
+  const body: ReceiveBody = {
+    shipper,
+    shipmentId: shipmentIdOf(transactions.desadv ?? source.eventID ?? importedEventId(source.raw, undefined)),
+    items: items(source),
+  };
+  const id = `${importedEventId(source.raw, source.eventID)}.receipt`;
+  return {
+    events: [{ id, type: 'receive', actor, time: receiveAt, body: body as unknown as Record<string, unknown> }],
+    problems: [],
+  };
 }
 
 function shipBody(source: Source): ShipBody {

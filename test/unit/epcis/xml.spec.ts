@@ -172,6 +172,25 @@ describe('EPCIS 1.2 XML import of published documents', () => {
     });
   });
 
+  it('the wholesaler that received the shipment (receiveAt) gets its receipt of the shipment the manufacturer logs', () => {
+    const result = fromEpcisXml(usExample, { actor: WHOLESALER, receiveAt: '2023-04-02T09:00:00-05:00' });
+    const ship = fromEpcisXml(usExample, { actor: MFG, ownGlns: [MFG_DC] }).events.at(-1)!;
+    expect(result.events).toEqual([
+      {
+        id: expect.stringMatching(/^epcis-h:[0-9a-f]{40}\.receipt$/),
+        type: 'receive',
+        actor: WHOLESALER,
+        time: '2023-04-02T09:00:00-05:00',
+        body: {
+          shipper: MFG,
+          shipmentId: (ship.body as { shipmentId: string }).shipmentId,
+          items: ['(00)403000112345678901'],
+        },
+      },
+    ]);
+    expect(() => fromEpcisXml(usExample, { actor: WHOLESALER, receiveAt: 'yesterday' })).toThrow(/receiveAt/);
+  });
+
   it("GS1's EPCIS 1.2 example 9.6.1: the receiving party maps its receipt, the vendor extension is reported", () => {
     const receiver = readGlnUri('urn:epc:id:sgln:0012345.11111.0');
     const result = fromEpcisXml(readFileSync(join(FIXTURES, 'gs1-1.2/Example_9.6.1.xml'), 'utf8'), {
