@@ -29,8 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  # policy-rc.d-free containers would start the packages' own services: the cluster runs its own instances.
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # (Where the packages start their own services, those use the default ports; the cluster picks others.)
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 cd "$REPO_DIR"
