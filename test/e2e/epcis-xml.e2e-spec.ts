@@ -6,8 +6,8 @@ import { bytesToBase64 } from '../../src/bytes';
 import { readGlnUri } from '../../src/epcis';
 import { fromEpcisXml } from '../../src/epcis/xml';
 import { LedgerClient } from '../../src/sdk/client';
+import { keyIdOf, signEvent } from '../../src/signing/event-signing';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
-import { keyIdOf } from '../../src/signing/event-signing';
 import type { SigningKey } from '../../src/signing/key-file';
 import { accept, newTradingPartners, registerProduct, serials, transaction, units } from '../support/supply-chain';
 import { createTestApp, testAddress, TestApp } from '../support/test-app';
@@ -178,5 +178,69 @@ describe('EPCIS 1.2 XML (GS1 US DSCSA guideline) on a real server (issue 14)', (
     expect(JSON.stringify(alerts.body)).toMatch(/"kind":"quarantine"/);
     expect(JSON.stringify(alerts.body)).toMatch(/damaged shipment/);
     expect(JSON.stringify(alerts.body)).toContain(case2);
+  });
+
+  it("GS1's EPCIS 1.2 example 9.6.1 posted: the shipping (recipient given: the example names none) is logged and exports back; the receipt names a despatch advice the shipping does not, so the ledger refuses it", async () => {
+    const shipper = readGlnUri('urn:epc:id:sgln:0614141.07346.1234');
+    const receiver = readGlnUri('urn:epc:id:sgln:0012345.11111.0');
+    await register(shipper, 'manufacturer');
+    await register(receiver, 'distributor');
+    const granted = await t.http
+      .post(`/v1/manufacturers/${shipper}/prefixes`)
+      .set('Authorization', `Bearer ${t.operatorToken}`)
+      .send({ prefix: '0614141' });
+    expect(granted.status).toBe(201);
+    const gtin = '10614141073464';
+    const signer = parties[shipper];
+    const native = new LedgerClient({ url, token: signer.token });
+    for (const [type, body] of [
+      ['product.register', { gtin, name: 'Example', strength: '1 mg', dosageForm: 'tablet', containerSize: '10' }],
+      ['commission', { gtin, lot: 'L-961', expiry: '291231', serials: ['2017', '2018'] }],
+    ] as const) {
+      const event = {
+        id: `${type}-961`,
+        type,
+        actor: shipper,
+        keyId: signer.key.keyId,
+        time: '2005-04-01T10:00:00Z',
+        body,
+      };
+      const answer = await native.postBatch([{ event, signature: signEvent(event, signer.key.secretKey) }]);
+      expect(answer.results[0].accepted).toBe(true);
+    }
+    const example = readFileSync(join(FIXTURES, 'gs1-1.2/Example_9.6.1.xml'), 'utf8');
+    const shipped = await importEpcisXmlFile(chunksOf(example), {
+      key: signer.key,
+      defaultShipTo: receiver,
+      client: native,
+    });
+    expect(shipped).toMatchObject({ events: 1, accepted: 1, refused: 0 });
+    const refused: unknown[] = [];
+    const receipt = await importEpcisXmlFile(
+      chunksOf(example),
+      { key: parties[receiver].key, client: client(receiver) },
+      (r) => r.error && refused.push(r.error.code),
+    );
+    expect(receipt).toMatchObject({ events: 1, accepted: 0, refused: 1 });
+    expect(refused).toEqual(['SHIPMENT_UNKNOWN']);
+
+    let xml = '';
+    for (let attempt = 0; attempt < 200 && xml === ''; attempt++) {
+      const response = await t.http
+        .get('/v1/reports/lot')
+        .query({ gtin, lot: 'L-961', format: 'epcis-xml' })
+        .set('Authorization', `Bearer ${signer.token}`)
+        .buffer(true)
+        .parse((res, callback) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () => callback(null, text));
+        });
+      if (response.status === 200) xml = response.body as string;
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const imported = fromEpcisXml(example, { actor: shipper, defaultShipTo: receiver }).events;
+    const exported = fromEpcisXml(xml, { actor: shipper }).events.filter((e) => e.type === 'ship');
+    expect(exported.map((e) => [e.time, e.body])).toEqual(imported.map((e) => [e.time, e.body]));
   });
 });

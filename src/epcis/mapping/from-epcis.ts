@@ -516,10 +516,10 @@ function productOf(element: unknown, options: ImportOptions): { body: ProductReg
   const attributes = new Map<string, string>();
   for (const attribute of Array.isArray(element.attributes) ? element.attributes : []) {
     if (isObject(attribute) && typeof attribute.id === 'string' && typeof attribute.attribute === 'string') {
-      attributes.set(attribute.id.replace(/^cbvmda:/, CBV_MDA), attribute.attribute.trim());
+      attributes.set(attribute.id.trim().replace(/^cbvmda:/, CBV_MDA), attribute.attribute);
     }
   }
-  const manufacturer = attributes.get(RXL_ATTRIBUTE.manufacturer) ?? options.sender;
+  const manufacturer = attributes.get(RXL_ATTRIBUTE.manufacturer)?.trim() ?? options.sender;
   if (manufacturer !== undefined && manufacturer !== options.actor && !(options.ownGlns ?? []).includes(manufacturer)) {
     return { other: manufacturer };
   }
@@ -532,11 +532,12 @@ function productOf(element: unknown, options: ImportOptions): { body: ProductReg
     dosageForm: required(PRODUCT_ATTRIBUTE.dosageForm, 'dosage form'),
     containerSize: required(PRODUCT_ATTRIBUTE.containerSize, 'container size (netContentDescription)'),
   };
-  const ndc = attributes.get(PRODUCT_ATTRIBUTE.ndc);
-  const ndcType = attributes.get(PRODUCT_ATTRIBUTE.ndcType);
+  // Names and descriptions are kept exactly as written; identifiers and codes are read without surrounding space.
+  const ndc = attributes.get(PRODUCT_ATTRIBUTE.ndc)?.trim();
+  const ndcType = attributes.get(PRODUCT_ATTRIBUTE.ndcType)?.trim();
   if (
     ndc !== undefined &&
-    attributes.get(RXL_ATTRIBUTE.ndcDerived) !== 'true' &&
+    attributes.get(RXL_ATTRIBUTE.ndcDerived)?.trim() !== 'true' &&
     (ndcType === undefined || /NDC/i.test(ndcType))
   ) {
     try {

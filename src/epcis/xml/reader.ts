@@ -337,7 +337,8 @@ function readHeader(element: XmlElement, header: XmlDocumentHeader): void {
             id: (v.attributes.id ?? '').trim(),
             attributes: v.children
               .filter((a) => a.local === 'attribute')
-              .map((a) => ({ id: (a.attributes.id ?? '').trim(), attribute: trimmed(a) })),
+              // The value exactly as written: a product's name may begin or end with a space.
+              .map((a) => ({ id: (a.attributes.id ?? '').trim(), attribute: a.text })),
           })),
       });
     } else if (e.uri === GS1USHC_NAMESPACE && e.local === 'guidelineVersion') {
