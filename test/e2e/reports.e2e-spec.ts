@@ -18,6 +18,7 @@ import { encodeLeaf } from '../../src/protocol/leaf';
 import { applyRegistryEvent, checkSigner, keyRefusal, MemoryRegistry } from '../../src/protocol/registry';
 import { BundleReport, verifyBundle } from '../../src/bundle';
 import { EpcisDocument, RXL, validateEpcisDocument } from '../../src/epcis';
+import { parseEpcisXml } from '../../src/epcis/xml';
 import { CSV_COLUMNS } from '../../src/reports/formats/csv.format';
 import { base64ToBytes } from '../../src/bytes';
 import { verifyStrictNode } from '../../src/signing/ed25519-node';
@@ -35,7 +36,7 @@ import {
 import request from 'supertest';
 import { createTestApp, newParty, TestApp, TestParty } from '../support/test-app';
 
-type Format = 'bundle' | 'epcis' | 'csv' | 'pdf';
+type Format = 'bundle' | 'epcis' | 'epcis-xml' | 'csv' | 'pdf';
 
 /** Reads any response body as raw bytes (supertest parses JSON and text by default). */
 function binary(response: unknown, done: (error: Error | null, body: Buffer) => void): void {
@@ -510,7 +511,8 @@ describe('provenance reports after a whole journey', () => {
         const validation = validateEpcisDocument(document);
         expect(validation.problems).toEqual([]);
         expect(validation.valid).toBe(true);
-        // One EPCIS event per custody event in scope; registry, product, recall and hold events have no EPCIS form.
+        // One EPCIS event per item or lot event in scope (recalls and holds too, issue 14 §3); registry events have
+        // no EPCIS form and product registrations are master data.
         const log = await loggedEvents();
         const mapped = new Set([
           'commission',
@@ -521,6 +523,11 @@ describe('provenance reports after a whole journey', () => {
           'dispense',
           'decommission',
           'destroy',
+          'recall',
+          'recall-lift',
+          'quarantine',
+          'illegitimate',
+          'clear',
         ]);
         const expected = (await expectedFor(scope, query())).events.filter((idx) => mapped.has(log.get(idx)!.type));
         expect(document.epcisBody.eventList.map((e) => e[RXL.logIndex as `${string}:${string}`])).toEqual(expected);
@@ -528,6 +535,24 @@ describe('provenance reports after a whole journey', () => {
           for (const epc of [...(e.epcList ?? []), ...(e.childEPCs ?? [])])
             expect(epc).toMatch(/^urn:epc:id:(sgtin|sscc):/);
         }
+      });
+
+      it("as EPCIS 1.2 XML, valid per GS1's EPCIS 1.2 XSD, with the events of the JSON-LD (issue 14)", async () => {
+        const response = await report(r, scope, query(), 'epcis-xml');
+        expect(response.status).toBe(200);
+        expect(response.headers['content-type']).toMatch(/^application\/xml/);
+        const xml = (response.body as Buffer).toString('utf8');
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rxledger-report-xml-')), 'report.xml');
+        fs.writeFileSync(file, xml);
+        const xsd = path.join(__dirname, '../fixtures/epcis/xsd-1.2/EPCglobal-epcis-1_2.xsd');
+        const lint = spawnSync('xmllint', ['--noout', '--stream', '--schema', xsd, file], { encoding: 'utf8' });
+        expect([lint.status, lint.stderr]).toEqual([0, `${file} validates\n`]);
+        const json = await report(r, scope, query(), 'epcis');
+        const document = JSON.parse((json.body as Buffer).toString('utf8')) as EpcisDocument;
+        const logIndex = RXL.logIndex as `${string}:${string}`;
+        expect(parseEpcisXml(xml).events.map((e) => Number(e[logIndex]))).toEqual(
+          document.epcisBody.eventList.map((e) => e[logIndex]),
+        );
       });
 
       (HAS_PDFTOPPM ? it : it.skip)('as a PDF whose first page renders, not blank', async () => {

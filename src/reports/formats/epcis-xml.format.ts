@@ -1,4 +1,4 @@
-import { companyPrefixLengthFrom, IdentifierOptions, toMasterData } from '../../epcis';
+import { companyPrefixLengthFrom, type EpcisVocabularyElement, IdentifierOptions, toMasterData } from '../../epcis';
 import { epcisXmlEvents, xmlFooter, xmlHeader } from '../../epcis/xml';
 import { LedgerEvent } from '../../protocol/event';
 import { ReportContext } from '../report-context';
@@ -10,21 +10,15 @@ import { eventBatches } from './bundle.format';
 const MAX_PRODUCTS = 1000;
 
 /**
- * The events in scope as an EPCIS 1.2 XML document per the GS1 US DSCSA guideline (src/epcis/xml; the mapping is the
- * one of the JSON-LD format, src/epcis/mapping): an SBDH from the log (sender, Authority RxLedger) to the viewer (its
- * GLN, Authority GS1), the products in scope as EPCClass master data with the guideline's attributes, then one event
- * at a time. Identifiers are EPC URNs wherever the GS1 company prefix is known to the log. What the JSON-LD format
- * leaves out (registry events, events withheld from the viewer) is left out here too, and so is an event whose text
- * XML 1.0 cannot carry (a control character).
+ * The products in scope (up to MAX_PRODUCTS) as EPCClass vocabulary elements, through the mapping's `toMasterData`:
+ * the header's master data of both EPCIS formats.
  */
-export async function writeEpcisXml(
+export async function scopeMasterData(
   snapshot: ReportSnapshot,
-  context: ReportContext,
-  sink: ReportSink,
-): Promise<{ events: number; skipped: number }> {
-  const options: IdentifierOptions = { companyPrefixLength: companyPrefixLengthFrom(await snapshot.companyPrefixes()) };
+  options: IdentifierOptions,
+): Promise<EpcisVocabularyElement[]> {
   const seen = new Set<string>();
-  const products = [];
+  const products: EpcisVocabularyElement[] = [];
   for (const product of await snapshot.products(MAX_PRODUCTS)) {
     if (seen.has(product.gtin)) continue;
     seen.add(product.gtin);
@@ -52,6 +46,24 @@ export async function writeEpcisXml(
     );
     if (element) products.push(element);
   }
+  return products;
+}
+
+/**
+ * The events in scope as an EPCIS 1.2 XML document per the GS1 US DSCSA guideline (src/epcis/xml; the mapping is the
+ * one of the JSON-LD format, src/epcis/mapping): an SBDH from the log (sender, Authority RxLedger) to the viewer (its
+ * GLN, Authority GS1), the products in scope as EPCClass master data with the guideline's attributes, then one event
+ * at a time. Identifiers are EPC URNs wherever the GS1 company prefix is known to the log. What the JSON-LD format
+ * leaves out (registry events, events withheld from the viewer) is left out here too, and so is an event whose text
+ * XML 1.0 cannot carry (a control character).
+ */
+export async function writeEpcisXml(
+  snapshot: ReportSnapshot,
+  context: ReportContext,
+  sink: ReportSink,
+): Promise<{ events: number; skipped: number }> {
+  const options: IdentifierOptions = { companyPrefixLength: companyPrefixLengthFrom(await snapshot.companyPrefixes()) };
+  const products = await scopeMasterData(snapshot, options);
   const creationDate = context.generatedAt.toISOString();
   await sink.write(
     xmlHeader({

@@ -1,18 +1,28 @@
-import { companyPrefixLengthFrom, epcisContext, IdentifierOptions, toEpcisEvents } from '../../epcis';
+import {
+  companyPrefixLengthFrom,
+  EPC_CLASS_VOCABULARY,
+  epcisContext,
+  IdentifierOptions,
+  toEpcisEvents,
+} from '../../epcis';
 import { LedgerEvent } from '../../protocol/event';
 import { ReportContext } from '../report-context';
 import { ReportSink } from '../report-sink';
 import { ReportSnapshot } from '../reports.repository';
 import { eventBatches } from './bundle.format';
+import { scopeMasterData } from './epcis-xml.format';
 
 /**
- * The events in scope as an EPCIS 2.0 JSON-LD document (src/epcis, mapping in its README), written as it is made:
- * the document's members in the order `toEpcisDocument` gives them, then one EPCIS event at a time. Identifiers are
- * EPC URNs wherever the GS1 company prefix is known to the log (every prefix granted by `prefix.grant`).
+ * The events in scope as an EPCIS 2.0 JSON-LD document (src/epcis, the one mapping, table in its README), written as
+ * it is made: the document's members in the order `toEpcisDocument` gives them, the products in scope as EPCClass
+ * master data in the header (`scopeMasterData`, shared with the EPCIS 1.2 XML format), then one EPCIS event at a
+ * time. Identifiers are EPC URNs wherever the GS1 company prefix is known to the log (every prefix granted by
+ * `prefix.grant`).
  *
- * Events with no EPCIS counterpart (registry and product events, recalls, holds) are left out here; the bundle, the
- * CSV and the PDF carry them. So are events withheld from the viewer (they do not name it): an EPCIS event without
- * its what, where and why would say nothing true; the `RxLedger-Events-Withheld` header counts them.
+ * Registry events (party.register, key.add, key.revoke, prefix.grant) have no EPCIS form and are left out here, and
+ * `product.register` is master data, not an event; the bundle, the CSV and the PDF carry them. So are events withheld
+ * from the viewer (they do not name it): an EPCIS event without its what, where and why would say nothing true; the
+ * `RxLedger-Events-Withheld` header counts them.
  */
 export async function writeEpcis(
   snapshot: ReportSnapshot,
@@ -20,9 +30,16 @@ export async function writeEpcis(
   sink: ReportSink,
 ): Promise<{ events: number; skipped: number }> {
   const options: IdentifierOptions = { companyPrefixLength: companyPrefixLengthFrom(await snapshot.companyPrefixes()) };
+  const products = await scopeMasterData(snapshot, options);
+  const header =
+    products.length > 0
+      ? `"epcisHeader":${JSON.stringify({
+          epcisMasterData: { vocabularyList: [{ type: EPC_CLASS_VOCABULARY, vocabularyElementList: products }] },
+        })},`
+      : '';
   await sink.write(
     `{"@context":${JSON.stringify(epcisContext())},"type":"EPCISDocument","schemaVersion":"2.0",` +
-      `"creationDate":${JSON.stringify(context.generatedAt.toISOString())},"epcisBody":{"eventList":[`,
+      `"creationDate":${JSON.stringify(context.generatedAt.toISOString())},${header}"epcisBody":{"eventList":[`,
   );
   let events = 0;
   let skipped = 0;
