@@ -107,7 +107,7 @@ export class BundleCustody {
       gtin: item.gtin!,
       lot: item.lot,
       commissionedIndex: state.madeIndex(code)!,
-      history: state.histories.get(code) ?? [],
+      history: state.historyOf(code) ?? [],
     };
   }
 
@@ -132,7 +132,7 @@ export class BundleCustody {
     const state = this.replay.state;
     const indexes = new Set<number>();
     for (const item of state.allItems()) {
-      if (item.kind === 'container') for (const index of state.histories.get(item.code) ?? []) indexes.add(index);
+      if (item.kind === 'container') for (const index of state.historyOf(item.code) ?? []) indexes.add(index);
     }
     return indexes;
   }

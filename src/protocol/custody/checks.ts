@@ -11,13 +11,18 @@ type Judge = Pick<RuleInput<unknown>, 'state' | 'refuse' | 'adopt' | 'actor' | '
 /** The items named, all of which must exist. */
 export function existingItems(input: Judge, codes: string[]): Item[] {
   const { state } = input;
-  const unknown = codes.filter((code) => !state.item(code));
-  if (unknown.length > 0) {
-    input.refuse(violation('ITEM_UNKNOWN', `${unknown.length} item(s) were never commissioned or packed`, unknown));
-    input.adopt?.(unknown, input.actor, input.index);
-    return codes.map((code) => state.item(code)).filter((item): item is Item => item !== undefined);
+  const found = new Array<Item>(codes.length);
+  let missing = false;
+  for (let i = 0; i < codes.length; i++) {
+    const item = state.item(codes[i]);
+    if (item === undefined) missing = true;
+    else found[i] = item;
   }
-  return codes.map((code) => state.item(code)!);
+  if (!missing) return found;
+  const unknown = codes.filter((code) => !state.item(code));
+  input.refuse(violation('ITEM_UNKNOWN', `${unknown.length} item(s) were never commissioned or packed`, unknown));
+  input.adopt?.(unknown, input.actor, input.index);
+  return codes.map((code) => state.item(code)).filter((item): item is Item => item !== undefined);
 }
 
 export function distinct(input: Judge, codes: string[]): void {
@@ -31,18 +36,28 @@ export function distinct(input: Judge, codes: string[]): void {
 /** The items and all their contents. */
 export function withContents(input: Judge, items: Item[]): Item[] {
   const all = new Map<string, Item>();
+  let contents = false;
   for (const item of items) {
     all.set(item.code, item);
-    for (const inside of input.state.descendants(item.code)) all.set(inside.code, inside);
+    for (const inside of input.state.descendants(item.code)) {
+      all.set(inside.code, inside);
+      contents = true;
+    }
   }
-  return [...all.values()];
+  // Nothing inside and nothing named twice: the items themselves.
+  return !contents && all.size === items.length ? items : [...all.values()];
+}
+
+/** True if `bad` holds for some item (the checks list the offenders only then: most events have none). */
+function some(items: Item[], bad: (item: Item) => boolean): boolean {
+  for (let i = 0; i < items.length; i++) if (bad(items[i])) return true;
+  return false;
 }
 
 export function heldBy(input: Judge, items: Item[], gln: string): void {
+  if (!some(items, (i) => i.custodian !== gln)) return;
   const others = items.filter((i) => i.custodian !== gln);
-  if (others.length > 0) {
-    input.refuse(violation('NOT_CUSTODIAN', `${gln} does not hold ${others.length} of the items`, others));
-  }
+  input.refuse(violation('NOT_CUSTODIAN', `${gln} does not hold ${others.length} of the items`, others));
 }
 
 const STATUS_CODES = {
@@ -54,6 +69,7 @@ const STATUS_CODES = {
 
 /** Every item is active (not in transit, dispensed, decommissioned or destroyed). */
 export function active(input: Judge, items: Item[]): void {
+  if (!some(items, (i) => i.status !== 'active')) return;
   for (const status of ['dispensed', 'destroyed', 'decommissioned', 'in_transit'] as const) {
     const bad = items.filter((i) => i.status === status);
     if (bad.length > 0) {
@@ -65,6 +81,7 @@ export function active(input: Judge, items: Item[]): void {
 
 /** No item is quarantined or confirmed illegitimate. */
 export function notOnHold(input: Judge, items: Item[]): void {
+  if (!some(items, (i) => i.hold !== null)) return;
   const illegitimate = items.filter((i) => i.hold === 'illegitimate');
   if (illegitimate.length > 0) {
     input.refuse(
@@ -81,6 +98,7 @@ export function notOnHold(input: Judge, items: Item[]): void {
 
 /** No unit belongs to a recalled lot. */
 export function notRecalled(input: Judge, items: Item[]): void {
+  if (!some(items, (i) => i.lot !== null)) return;
   const recalled = items.filter((i) => i.gtin && i.lot && input.state.lot(i.gtin, i.lot)?.recalled);
   if (recalled.length > 0) {
     input.refuse(violation('ITEM_RECALLED', `${recalled.length} item(s) belong to a recalled lot`, recalled));
@@ -98,6 +116,7 @@ export function notExpired(input: Judge, items: Item[], when: Date): void {
 
 /** No item is packed in a container that the event does not also move. */
 export function loose(input: Judge, items: Item[], alsoMoving: Set<string>): void {
+  if (!some(items, (i) => i.parent !== null)) return;
   const packed = items.filter((i) => i.parent !== null && !alsoMoving.has(i.parent));
   if (packed.length > 0) {
     input.refuse(

@@ -4,8 +4,13 @@
  * store for the read model (and so for reports and bundles) and the replay for the verifier, which compares the
  * two.
  */
+export function appendToHistory(history: number[], index: number): void {
+  if (history[history.length - 1] !== index) history.push(index);
+}
+
+/** `appendToHistory` for histories kept by item code. */
 export function recordHistory(histories: Map<string, number[]>, code: string, index: number): void {
   const list = histories.get(code);
   if (!list) histories.set(code, [index]);
-  else if (list[list.length - 1] !== index) list.push(index);
+  else appendToHistory(list, index);
 }

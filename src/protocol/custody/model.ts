@@ -40,21 +40,25 @@ export function newItem(
   fields: Pick<Item, 'code' | 'kind' | 'custodian' | 'lastIndex'> &
     Partial<Pick<Item, 'gtin' | 'serial' | 'lot' | 'expiryCode' | 'expiry'>>,
 ): Item {
+  // Every field written out, in one order: items made here all have one shape (a hundred thousand at a time).
   return {
-    gtin: null,
-    serial: null,
-    lot: null,
-    expiryCode: null,
-    expiry: null,
+    code: fields.code,
+    kind: fields.kind,
+    gtin: fields.gtin ?? null,
+    serial: fields.serial ?? null,
+    lot: fields.lot ?? null,
+    expiryCode: fields.expiryCode ?? null,
+    expiry: fields.expiry ?? null,
     status: 'active',
     hold: null,
+    custodian: fields.custodian,
     sellers: [],
     parent: null,
     shipment: null,
     returnPending: false,
     returnReceivedAt: null,
     transfers: 0,
-    ...fields,
+    lastIndex: fields.lastIndex,
   };
 }
 

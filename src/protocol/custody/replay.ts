@@ -6,13 +6,17 @@
  */
 import { parseItemCode } from '../item-code';
 import { PartyRole } from '../registry';
-import { recordHistory } from './history';
+import { appendToHistory } from './history';
 import { Alert, Item, Lot, newItem, Product, Shipment } from './model';
 import { CUSTODY_RULES, CustodyRule, isCustodyEventType } from './rules';
 import { CustodyState, PartyView, ReturnView } from './state';
 import { CustodyViolation } from './violation';
 
 const lotKey = (gtin: string, lot: string) => `${gtin}\u0000${lot}`;
+const NONE: readonly Item[] = [];
+
+/** An item of the replay, with its history (the log indexes of the events that act on it, increasing). */
+type Traced = Item & { history: number[] };
 const alertKey = (alert: Alert) => `${alert.openedIndex}:${alert.seq}`;
 
 export interface MemoryStateOptions {
@@ -25,8 +29,8 @@ export interface MemoryStateOptions {
 
 /** The custody state in maps, with every item's history (the log indexes of the events that act on it). */
 export class MemoryCustodyState implements CustodyState {
-  private readonly items = new Map<string, Item>();
-  private readonly children = new Map<string, Set<string>>();
+  private readonly items = new Map<string, Traced>();
+  private readonly children = new Map<string, Set<Traced>>();
   private readonly products = new Map<string, Product>();
   private readonly lots = new Map<string, Lot>();
   private readonly prefixes = new Map<string, string>();
@@ -34,13 +38,10 @@ export class MemoryCustodyState implements CustodyState {
   private readonly alerts = new Map<string, Alert>();
   private readonly open = new Set<string>();
   private readonly alertSeqs = new Map<number, number>();
-  /** Item code → log indexes of the events that act on it, increasing. */
-  readonly histories = new Map<string, number[]>();
   /** Items the events act on that no event made (adopted after ITEM_UNKNOWN), until one makes them. */
   private readonly adopted = new Set<string>();
   /** Units made (commissioned) after events acted on them: the indexes of those earlier events. */
   private readonly before = new Map<string, number[]>();
-  private readonly madeAt = new Map<string, number>();
 
   constructor(private readonly options: MemoryStateOptions = {}) {}
 
@@ -55,20 +56,20 @@ export class MemoryCustodyState implements CustodyState {
   }
 
   contents(code: string): Item[] {
-    return [...(this.children.get(code) ?? [])].map((c) => this.items.get(c)!);
+    return [...(this.children.get(code) ?? [])];
   }
 
   descendants(code: string): Item[] {
+    const direct = this.children.get(code);
+    if (direct === undefined || direct.size === 0) return NONE as Item[];
+    // No cycle: the rules refuse a pack that would make one, and a replay does not apply it.
     const out: Item[] = [];
-    const stack = [...(this.children.get(code) ?? [])];
-    const seen = new Set<string>();
+    const stack = [...direct];
     while (stack.length > 0) {
       const next = stack.pop()!;
-      if (seen.has(next)) continue; // a forged log may have made a cycle
-      seen.add(next);
-      const item = this.items.get(next)!;
-      out.push(item);
-      stack.push(...(this.children.get(next) ?? []));
+      out.push(next);
+      const inside = next.kind === 'unit' ? undefined : this.children.get(next.code);
+      if (inside !== undefined) for (const child of inside) stack.push(child);
     }
     return out;
   }
@@ -111,29 +112,29 @@ export class MemoryCustodyState implements CustodyState {
   }
 
   createItem(item: Item, index: number): void {
-    const adopted = this.items.get(item.code);
-    if (adopted && this.adopted.has(item.code)) {
+    if (this.adopted.size > 0 && this.adopted.has(item.code)) {
       // Made after events acted on it: keep where they left it, and their indexes apart.
+      const adopted = this.items.get(item.code)!;
       this.adopted.delete(item.code);
-      this.before.set(item.code, this.histories.get(item.code) ?? []);
-      this.histories.delete(item.code);
+      this.before.set(item.code, adopted.history);
+      if (adopted.parent) this.children.get(adopted.parent)?.delete(adopted);
       item.parent = adopted.parent;
     }
-    this.items.set(item.code, item);
-    if (item.parent) this.childSet(item.parent).add(item.code);
-    this.madeAt.set(item.code, index);
-    recordHistory(this.histories, item.code, index);
+    const traced = item as Traced;
+    traced.history = [index];
+    this.items.set(item.code, traced);
+    if (item.parent) this.childSet(item.parent).add(traced);
   }
 
   touch(item: Item, index: number): void {
     item.lastIndex = index;
-    recordHistory(this.histories, item.code, index);
+    appendToHistory((item as Traced).history, index);
   }
 
   setParent(item: Item, parent: string | null): void {
-    if (item.parent) this.children.get(item.parent)?.delete(item.code);
+    if (item.parent) this.children.get(item.parent)?.delete(item as Traced);
     item.parent = parent;
-    if (parent) this.childSet(parent).add(item.code);
+    if (parent) this.childSet(parent).add(item as Traced);
   }
 
   putProduct(product: Product): void {
@@ -183,7 +184,8 @@ export class MemoryCustodyState implements CustodyState {
         custodian,
         lastIndex: index,
         ...(ref?.kind === 'unit' ? { gtin: ref.gtin, serial: ref.serial } : {}),
-      });
+      }) as Traced;
+      item.history = [];
       this.items.set(code, item);
       this.adopted.add(code);
     }
@@ -194,14 +196,19 @@ export class MemoryCustodyState implements CustodyState {
     return this.adopted.has(code);
   }
 
+  /** The log indexes of the events that act on the item (since it was made, if it was), increasing. */
+  historyOf(code: string): number[] | undefined {
+    return this.items.get(code)?.history;
+  }
+
   /** The log index of the event that made (commissioned, packed) the item. */
   madeIndex(code: string): number | undefined {
-    return this.madeAt.get(code);
+    return this.adopted.has(code) ? undefined : this.items.get(code)?.history[0];
   }
 
   /** The indexes of the events that acted on a unit before any made it (all of them when none did). */
   actedOnBeforeMade(code: string): number[] | undefined {
-    return this.adopted.has(code) ? this.histories.get(code) : this.before.get(code);
+    return this.adopted.has(code) ? this.items.get(code)?.history : this.before.get(code);
   }
 
   /** Every item the events made or acted on. */
@@ -214,7 +221,7 @@ export class MemoryCustodyState implements CustodyState {
     for (const item of this.items.values()) if (!this.adopted.has(item.code)) yield item;
   }
 
-  private childSet(parent: string): Set<string> {
+  private childSet(parent: string): Set<Traced> {
     let set = this.children.get(parent);
     if (!set) this.children.set(parent, (set = new Set()));
     return set;

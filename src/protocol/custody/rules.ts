@@ -659,24 +659,26 @@ const commission: CustodyRule<CommissionFields> = {
         recall: null,
       });
     }
-    // (A replay going on after a refusal keeps the first commissioning of a serial: the same package cannot be
-    // made twice.)
-    const made = new Set<string>();
-    body.serials.forEach((serial, i) => {
+    // A replay going on after a refusal keeps the first commissioning of a serial (the same package cannot be made
+    // twice); intake never gets here with a repeated or taken serial.
+    const made = repeated.length > 0 || taken.length > 0 ? new Set<string>() : null;
+    for (let i = 0; i < codes.length; i++) {
       const code = codes[i];
-      if (made.has(code)) return;
-      made.add(code);
-      const existing = taken.length > 0 && state.exists(code) ? state.item(code) : undefined;
-      if (existing) {
-        state.touch(existing, index);
-        return;
+      if (made !== null) {
+        if (made.has(code)) continue;
+        made.add(code);
+        const existing = state.exists(code) ? state.item(code) : undefined;
+        if (existing) {
+          state.touch(existing, index);
+          continue;
+        }
       }
       state.createItem(
         newItem({
           code,
           kind: 'unit',
           gtin: body.gtin,
-          serial,
+          serial: body.serials[i],
           lot: body.lot,
           expiryCode: body.expiry,
           expiry,
@@ -685,7 +687,7 @@ const commission: CustodyRule<CommissionFields> = {
         }),
         index,
       );
-    });
+    }
   },
 };
 
