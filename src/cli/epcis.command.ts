@@ -238,10 +238,24 @@ export async function importEpcisXmlFile(
   };
   const batchSize = run.batchSize ?? DEFAULT_BATCH;
   let batch: { signed: SignedEvent; eventIndex: number }[] = [];
+  // One batch is posted while the next is read, mapped and signed (signing is the CPU-bound part); posts stay in
+  // order, one at a time, so results come in document order.
+  let posting: Promise<void> = Promise.resolve();
+  let postFailure: { error: unknown } | undefined;
+  const settle = async () => {
+    await posting;
+    if (postFailure) throw postFailure.error;
+  };
   const flush = async () => {
     const pending = batch;
     batch = [];
     if (pending.length === 0) return;
+    await settle();
+    posting = post(pending).catch((error: unknown) => {
+      postFailure = { error };
+    });
+  };
+  const post = async (pending: { signed: SignedEvent; eventIndex: number }[]) => {
     const describe = (i: number): ImportedEvent => ({
       eventIndex: pending[i].eventIndex,
       eventId: pending[i].signed.event.id,
@@ -297,10 +311,15 @@ export async function importEpcisXmlFile(
       }
     }
   } catch (error) {
-    if (error instanceof EpcisDocumentError || error instanceof EpcisXmlError) throw new CliError(error.message);
+    await posting;
+    if (error instanceof EpcisDocumentError || error instanceof EpcisXmlError) {
+      const posted = run.client ? `; ${report.accepted + report.refused} event(s) were posted before` : '';
+      throw new CliError(`${error.message}${posted}`);
+    }
     throw error;
   }
   await flush();
+  await settle();
   return report;
 }
 

@@ -3,12 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Output } from '../../../src/cli/cli-error';
-import { registerEpcisCommands } from '../../../src/cli/epcis.command';
+import { importEpcisXmlFile, registerEpcisCommands } from '../../../src/cli/epcis.command';
+import { toEpcisXml } from '../../../src/epcis/xml';
+import { LedgerClient } from '../../../src/sdk/client';
 import { toEpcisDocument } from '../../../src/epcis';
 import { verifyEventSignature } from '../../../src/signing/event-signing';
 import { formatKeyFile } from '../../../src/signing/key-file';
 import { publicKeyOf } from '../../../src/signing/ed25519';
-import { DISTRIBUTOR, journey, MANUFACTURER } from './epcis-fixtures';
+import { DISTRIBUTOR, GTIN, journey, logged, MANUFACTURER } from './epcis-fixtures';
 
 const folder = mkdtempSync(join(tmpdir(), 'rxledger-epcis-'));
 const secretKey = new Uint8Array(32).fill(7);
@@ -210,5 +212,69 @@ describe('rxledger epcis with EPCIS 1.2 XML (issue 14 §1)', () => {
       /6 RxLedger event\(s\) for 0300011111116: signed, not posted .* 4 EPCIS event part\(s\) unmapped; 0 guideline problem/,
     );
     expect(exitCode).toBe(1);
+  });
+});
+
+describe('importEpcisXmlFile: posting while reading (issue 14 §1)', () => {
+  const realFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = realFetch;
+  });
+  const key = { secretKey, publicKey: publicKeyOf(secretKey), keyId: 'ab12cd34ef56ab78', gln: MANUFACTURER };
+  /** A document of `count` commissioning events, cut off after `cut` characters when given. */
+  const documentOf = (count: number) =>
+    toEpcisXml(
+      Array.from({ length: count }, (_, i) =>
+        logged(MANUFACTURER, 'commission', { gtin: GTIN, lot: 'L1', expiry: '301231', serials: [`S${i}`] }),
+      ),
+    ).xml;
+  /** The document in chunks, each after a turn of the event loop (as a file or a socket gives them). */
+  async function* chunks(text: string) {
+    for (let i = 0; i < text.length; i += 1000) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yield text.slice(i, i + 1000);
+    }
+  }
+  const answering = (status: (call: number) => number) => {
+    let calls = 0;
+    return jest.fn(async (_url: string | URL | Request, init?: RequestInit) => {
+      const body = JSON.parse(String(init!.body)) as { events: unknown[] };
+      const code = status(++calls);
+      if (code !== 200)
+        return new Response(JSON.stringify({ error: { code: 'X', message: 'down' } }), { status: code });
+      const results = body.events.map((_, i) => ({ accepted: true, receipt: { index: i, leafHash: 'AA==' } }));
+      return new Response(JSON.stringify({ results }), { status: 200 });
+    }) as unknown as typeof fetch;
+  };
+  const client = () => new LedgerClient({ url: 'http://ledger.test', token: 't' });
+
+  it('posts every batch in order and counts each result', async () => {
+    globalThis.fetch = answering(() => 200);
+    const results: number[] = [];
+    const report = await importEpcisXmlFile(chunks(documentOf(1200)), { key, client: client(), batchSize: 500 }, (r) =>
+      results.push(r.eventIndex),
+    );
+    expect(report).toMatchObject({ events: 1200, accepted: 1200, refused: 0 });
+    expect(results).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect(globalThis.fetch).toHaveBeenCalledTimes(3);
+  });
+
+  it('a batch the server does not take stops the import with a CLI error, not an unhandled rejection', async () => {
+    globalThis.fetch = answering((call) => (call === 2 ? 503 : 200));
+    await expect(
+      importEpcisXmlFile(chunks(documentOf(1600)), { key, client: client(), batchSize: 500 }),
+    ).rejects.toThrow(/posting failed after 500 event\(s\)/);
+  });
+
+  it('a document that breaks off mid-way says how much was posted before', async () => {
+    globalThis.fetch = answering(() => 200);
+    const text = documentOf(1200);
+    await expect(
+      importEpcisXmlFile(chunks(text.slice(0, Math.floor(text.length * 0.6))), {
+        key,
+        client: client(),
+        batchSize: 500,
+      }),
+    ).rejects.toThrow(/not well-formed XML: .*; 500 event\(s\) were posted before/);
   });
 });
