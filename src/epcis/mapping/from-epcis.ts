@@ -796,12 +796,33 @@ function readParties(source: Source): void {
   for (const list of ['sourceList', 'destinationList'] as const) {
     const entries = source.raw[list];
     if (!Array.isArray(entries)) continue;
+    // A location that is a party's own GLN (as RxLedger's export writes: the party's registered site) says nothing
+    // the party does not; any other location is information RxLedger does not keep.
+    const partyGlns = new Set(
+      (['owning_party', 'possessing_party'] as const).flatMap((t) => partyEvidence(source, list, t)?.gln ?? []),
+    );
+    const key = list === 'sourceList' ? 'source' : 'destination';
     entries.forEach((entry, i) => {
       const type = isObject(entry) ? cbvWord(entry.type, 'sdt') : undefined;
-      if (type !== 'owning_party' && type !== 'possessing_party') {
-        source.ignored.push(`${list}[${isObject(entry) && typeof entry.type === 'string' ? entry.type : i}]`);
+      if (type === 'owning_party' || type === 'possessing_party') return;
+      if (
+        type === 'location' &&
+        isObject(entry) &&
+        typeof entry[key] === 'string' &&
+        partyGlns.has(glnOrNone(entry[key]))
+      ) {
+        return;
       }
+      source.ignored.push(`${list}[${isObject(entry) && typeof entry.type === 'string' ? entry.type : i}]`);
     });
+  }
+}
+
+function glnOrNone(uri: string): string {
+  try {
+    return readGlnUri(uri);
+  } catch {
+    return '';
   }
 }
 

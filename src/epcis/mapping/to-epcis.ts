@@ -216,8 +216,14 @@ function toEpcisEvent(entry: ExportEntry, context: IdentifierOptions): EpcisEven
           epcList: items(body.items),
           readPoint: here,
           bizTransactionList: transactions,
-          sourceList: [{ type: 'owning_party', source: party(event.actor) }],
-          destinationList: [{ type: 'owning_party', destination: party(body.recipient) }],
+          sourceList: [
+            { type: 'owning_party', source: party(event.actor) },
+            { type: 'location', source: locationUri(event.actor, context) },
+          ],
+          destinationList: [
+            { type: 'owning_party', destination: party(body.recipient) },
+            { type: 'location', destination: locationUri(body.recipient, context) },
+          ],
         },
         {
           [RXL.transactionDate]: body.transaction.date,
@@ -240,8 +246,14 @@ function toEpcisEvent(entry: ExportEntry, context: IdentifierOptions): EpcisEven
         bizTransactionList: [
           { type: 'desadv', bizTransaction: formatBizTransactionUrn(body.shipper, body.shipmentId) },
         ],
-        sourceList: [{ type: 'owning_party', source: party(body.shipper) }],
-        destinationList: [{ type: 'owning_party', destination: party(event.actor) }],
+        sourceList: [
+          { type: 'owning_party', source: party(body.shipper) },
+          { type: 'location', source: locationUri(body.shipper, context) },
+        ],
+        destinationList: [
+          { type: 'owning_party', destination: party(event.actor) },
+          { type: 'location', destination: locationUri(event.actor, context) },
+        ],
       });
     }
     case 'dispense': {

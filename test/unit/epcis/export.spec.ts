@@ -99,8 +99,15 @@ describe('EPCIS export', () => {
       action: 'OBSERVE',
       disposition: 'in_transit',
       eventTimeZoneOffset: '+01:00',
-      sourceList: [{ type: 'owning_party', source: `https://id.gs1.org/417/${MANUFACTURER}` }],
-      destinationList: [{ type: 'owning_party', destination: `https://id.gs1.org/417/${DISTRIBUTOR}` }],
+      // The GS1 US guideline wants owning party and location on both sides: a party's location is its own GLN.
+      sourceList: [
+        { type: 'owning_party', source: `https://id.gs1.org/417/${MANUFACTURER}` },
+        { type: 'location', source: `https://id.gs1.org/414/${MANUFACTURER}` },
+      ],
+      destinationList: [
+        { type: 'owning_party', destination: `https://id.gs1.org/417/${DISTRIBUTOR}` },
+        { type: 'location', destination: `https://id.gs1.org/414/${DISTRIBUTOR}` },
+      ],
       bizTransactionList: [
         { type: 'desadv', bizTransaction: `urn:epcglobal:cbv:bt:${MANUFACTURER}:ASN-2026-000123` },
         { type: 'po', bizTransaction: `urn:epcglobal:cbv:bt:${DISTRIBUTOR}:PO-2026-1182` },
@@ -123,8 +130,15 @@ describe('EPCIS export', () => {
       action: 'OBSERVE',
       disposition: 'in_progress',
       bizTransactionList: [{ type: 'desadv', bizTransaction: `urn:epcglobal:cbv:bt:${MANUFACTURER}:ASN-2026-000123` }],
-      sourceList: [{ type: 'owning_party', source: `https://id.gs1.org/417/${MANUFACTURER}` }],
-      destinationList: [{ type: 'owning_party', destination: `https://id.gs1.org/417/${DISTRIBUTOR}` }],
+      // The GS1 US guideline wants owning party and location on both sides: a party's location is its own GLN.
+      sourceList: [
+        { type: 'owning_party', source: `https://id.gs1.org/417/${MANUFACTURER}` },
+        { type: 'location', source: `https://id.gs1.org/414/${MANUFACTURER}` },
+      ],
+      destinationList: [
+        { type: 'owning_party', destination: `https://id.gs1.org/417/${DISTRIBUTOR}` },
+        { type: 'location', destination: `https://id.gs1.org/414/${DISTRIBUTOR}` },
+      ],
     });
     expect(byType(events, 'dispensing')[0]).toMatchObject({ action: 'OBSERVE', disposition: 'dispensed' });
     expect(byType(events, 'decommissioning')[0]).toMatchObject({

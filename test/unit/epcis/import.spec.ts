@@ -269,7 +269,8 @@ describe('EPCIS import: parties and the importing actor', () => {
       ],
       sourceList: [
         { type: 'owning_party', source: `urn:epc:id:pgln:0614141.00001` },
-        { type: 'location', source: `urn:epc:id:sgln:0614141.00001.0` },
+        { type: 'location', source: `urn:epc:id:sgln:0614141.00001.0` }, // the party's own GLN: nothing new
+        { type: 'location', source: `urn:epc:id:sgln:0614141.00002.0` }, // another site: not kept
       ],
       destinationList: [
         { type: 'urn:epcglobal:cbv:sdt:owning_party', destination: `https://id.gs1.org/417/${DISTRIBUTOR}` },
