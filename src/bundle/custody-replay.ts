@@ -101,14 +101,10 @@ export class BundleCustody {
   unit(code: string): UnitState | undefined {
     const state = this.replay.state;
     const item = state.item(code);
-    if (!item || item.kind !== 'unit' || state.isAdopted(code) || item.lot === null) return undefined;
-    return {
-      code,
-      gtin: item.gtin!,
-      lot: item.lot,
-      commissionedIndex: state.madeIndex(code)!,
-      history: state.historyOf(code) ?? [],
-    };
+    if (!item || item.kind !== 'unit' || item.lot === null || state.isAdopted(code)) return undefined;
+    // Made by its commissioning: the first index of its history.
+    const history = state.historyOfItem(item);
+    return { code, gtin: item.gtin!, lot: item.lot, commissionedIndex: history[0], history };
   }
 
   /** Every unit the bundle's events commissioned. */

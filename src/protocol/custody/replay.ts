@@ -201,6 +201,11 @@ export class MemoryCustodyState implements CustodyState {
     return this.items.get(code)?.history;
   }
 
+  /** `historyOf` for an item of this state. */
+  historyOfItem(item: Item): number[] {
+    return (item as Traced).history;
+  }
+
   /** The log index of the event that made (commissioned, packed) the item. */
   madeIndex(code: string): number | undefined {
     return this.adopted.has(code) ? undefined : this.items.get(code)?.history[0];
