@@ -14,6 +14,7 @@ import {
   fromEpcisDocument,
   validateEpcisDocument,
   type EpcisImport,
+  type IgnoredMembers,
   type ImportOptions,
   type UnmappedEvent,
 } from '../epcis';
@@ -215,26 +216,44 @@ export function validateXsd(file: string, xsd: string): void {
   }
 }
 
+/** How many unmapped, ignored and guideline-problem entries an XML import report keeps (the rest are counted). */
+export const REPORT_KEEPS = 1000;
+
+/** What a streamed import tells as it goes: each result, each unmapped part, each note, each guideline problem. */
+export interface XmlImportListener {
+  result?(result: ImportedEvent): void;
+  unmapped?(unmapped: UnmappedEvent): void;
+  ignored?(ignored: IgnoredMembers): void;
+  problem?(problem: GuidelineProblem): void;
+}
+
 /**
  * Streams an EPCIS 1.2 XML document: each event is mapped, signed and posted in batches as it is read, so memory
- * stays flat for any number of events. Returns the counts and what was unmapped, ignored or against the guideline.
+ * stays flat for any number of events. Tells `listener` everything as it comes; the report counts it all and keeps
+ * the first REPORT_KEEPS of each list (a document of 100,000 events may have as many notes).
  */
 export async function importEpcisXmlFile(
   chunks: AsyncIterable<string | Uint8Array>,
   run: EpcisImportRun,
-  onResult: (result: ImportedEvent) => void = () => {},
+  listener: XmlImportListener = {},
 ): Promise<EpcisXmlImportReport> {
   const actor = actorOf(run);
+  const onResult = (result: ImportedEvent) => listener.result?.(result);
   const report: EpcisXmlImportReport = {
     actor,
     events: 0,
     unmapped: [],
     ignored: [],
     problems: [],
+    counts: { unmapped: 0, ignored: 0, problems: 0 },
     posted: Boolean(run.client),
     accepted: 0,
     duplicates: 0,
     refused: 0,
+  };
+  const keep = <T>(list: T[], entry: T, kind: keyof EpcisXmlImportReport['counts']) => {
+    report.counts[kind]++;
+    if (list.length < REPORT_KEEPS) list.push(entry);
   };
   const batchSize = run.batchSize ?? DEFAULT_BATCH;
   let batch: { signed: SignedEvent; eventIndex: number }[] = [];
@@ -299,9 +318,18 @@ export async function importEpcisXmlFile(
       ownGlns: run.ownGlns,
       receiveAt: run.receiveAt,
     })) {
-      report.problems.push(...step.problems);
-      report.unmapped.push(...step.mapping.unmapped);
-      if (step.mapping.ignored) report.ignored.push(step.mapping.ignored);
+      for (const problem of step.problems) {
+        keep(report.problems, problem, 'problems');
+        listener.problem?.(problem);
+      }
+      for (const unmapped of step.mapping.unmapped) {
+        keep(report.unmapped, unmapped, 'unmapped');
+        listener.unmapped?.(unmapped);
+      }
+      if (step.mapping.ignored) {
+        keep(report.ignored, step.mapping.ignored, 'ignored');
+        listener.ignored?.(step.mapping.ignored);
+      }
       const eventIndex = step.kind === 'event' ? step.eventIndex : -1;
       for (const unsigned of step.mapping.events) {
         const event: LedgerEvent = { ...unsigned, keyId: run.key.keyId };
@@ -326,9 +354,11 @@ export async function importEpcisXmlFile(
 export interface EpcisXmlImportReport {
   actor: string;
   events: number;
+  /** The first REPORT_KEEPS of each; `counts` has how many there were. */
   unmapped: UnmappedEvent[];
-  ignored: EpcisImport['ignored'];
+  ignored: IgnoredMembers[];
   problems: GuidelineProblem[];
+  counts: { unmapped: number; ignored: number; problems: number };
   posted: boolean;
   accepted: number;
   duplicates: number;
@@ -354,29 +384,27 @@ async function epcisXmlImportCommand(options: EpcisImportOptions, output: Output
       client,
       batchSize: options.batch,
     },
-    (result) => output.out(options.json ? JSON.stringify(result) : describeResult(result)),
+    {
+      result: (result) => output.out(options.json ? JSON.stringify(result) : describeResult(result)),
+      unmapped: (unmapped) => printUnmapped(unmapped, options, output),
+      ignored: (ignored) => printIgnored(ignored, output),
+      problem: (problem) => printProblem(problem, options.file, output),
+    },
   );
-  reportUnmapped(
-    { events: [], sourceIndexes: [], unmapped: report.unmapped, ignored: report.ignored },
-    options,
-    output,
-  );
-  reportProblems(report.problems, options.file, output);
   const posted = report.posted
     ? `${report.accepted} accepted (${report.duplicates} already logged), ${report.refused} refused`
     : 'signed, not posted (--dry-run)';
+  const { counts } = report;
   output.err(
     `${options.file}: ${report.events} RxLedger event(s) for ${report.actor}: ${posted}; ` +
-      `${report.unmapped.length} EPCIS event part(s) unmapped; ${report.problems.length} guideline problem(s)`,
+      `${counts.unmapped} EPCIS event part(s) unmapped; ${counts.problems} guideline problem(s)`,
   );
-  return report.unmapped.length > 0 || report.refused > 0 || (options.strict && report.problems.length > 0) ? 1 : 0;
+  return counts.unmapped > 0 || report.refused > 0 || (options.strict && counts.problems > 0) ? 1 : 0;
 }
 
-function reportProblems(problems: GuidelineProblem[], file: string, output: Output): void {
-  for (const problem of problems) {
-    const where = problem.eventIndex < 0 ? 'header' : `EPCIS event ${problem.eventIndex}`;
-    output.err(`guideline: ${file}: ${where}: ${problem.rule}: ${problem.message}`);
-  }
+function printProblem(problem: GuidelineProblem, file: string, output: Output): void {
+  const where = problem.eventIndex < 0 ? 'header' : `EPCIS event ${problem.eventIndex}`;
+  output.err(`guideline: ${file}: ${where}: ${problem.rule}: ${problem.message}`);
 }
 
 /** `rxledger epcis import`: exit code 1 if any EPCIS event was unmapped or any event refused. */
@@ -432,7 +460,7 @@ export function epcisConvertCommand(options: EpcisCommandOptions, output: Output
       throw error;
     }
     output.out(JSON.stringify(conversion, null, 2));
-    reportProblems(conversion.problems, options.file, output);
+    conversion.problems.forEach((problem) => printProblem(problem, options.file, output));
     const failed = conversion.unmapped.length > 0 || (options.strict === true && conversion.problems.length > 0);
     return failed ? 1 : 0;
   }
@@ -458,12 +486,16 @@ function describeResult(result: ImportedEvent): string {
 }
 
 function reportUnmapped(conversion: EpcisImport, options: EpcisCommandOptions, output: Output): void {
-  for (const unmapped of conversion.unmapped) {
-    output.out(options.json ? JSON.stringify({ unmapped }) : `unmapped  ${where(unmapped)}: ${unmapped.reason}`);
-  }
-  for (const ignored of conversion.ignored) {
-    output.err(`note: EPCIS event ${ignored.eventIndex} was mapped without ${ignored.members.join(', ')}`);
-  }
+  conversion.unmapped.forEach((unmapped) => printUnmapped(unmapped, options, output));
+  conversion.ignored.forEach((ignored) => printIgnored(ignored, output));
+}
+
+function printUnmapped(unmapped: UnmappedEvent, options: EpcisCommandOptions, output: Output): void {
+  output.out(options.json ? JSON.stringify({ unmapped }) : `unmapped  ${where(unmapped)}: ${unmapped.reason}`);
+}
+
+function printIgnored(ignored: IgnoredMembers, output: Output): void {
+  output.err(`note: EPCIS event ${ignored.eventIndex} was mapped without ${ignored.members.join(', ')}`);
 }
 
 function where(unmapped: UnmappedEvent): string {

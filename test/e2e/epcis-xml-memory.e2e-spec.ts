@@ -10,7 +10,7 @@ import { appendCheckDigit, makeGtin14 } from '../../src/gs1';
 // keeps a share of the document per event (e.g. the eventIDs seen, kept as slices of the parser's chunks, which keep
 // each whole chunk) runs out of memory. Needs the build (`npx nest build`).
 describe('EPCIS 1.2 XML import memory', () => {
-  it('maps a 30,000-event document (29 MB) with a 16 MB JavaScript heap', () => {
+  it('maps a 30,000-event document (29 MB), and imports it as another party (all unmapped), with a 16 MB JavaScript heap', () => {
     const dist = resolve(__dirname, '../../dist/src/epcis/xml/index.js');
     expect(existsSync(dist)).toBe(true);
     const actor = appendCheckDigit('061414100001');
@@ -29,16 +29,38 @@ describe('EPCIS 1.2 XML import memory', () => {
     }));
     const file = join(mkdtempSync(join(tmpdir(), 'rxl-epcis-memory-')), 'events.xml');
     writeFileSync(file, toEpcisXml(entries, { companyPrefixLength: () => 7 }).xml);
-    const script = `
-      const { importEpcisXml } = require(${JSON.stringify(dist)});
-      (async () => {
-        let events = 0;
-        for await (const step of importEpcisXml(require('fs').createReadStream(${JSON.stringify(file)}), { actor: '${actor}' })) {
-          events += step.mapping.events.length;
-        }
-        process.stdout.write(String(events));
-      })();`;
-    const out = execFileSync(process.execPath, ['--max-old-space-size=16', '-e', script], { encoding: 'utf8' });
-    expect(out).toBe('30000');
+    const run = (script: string) =>
+      execFileSync(process.execPath, ['--max-old-space-size=16', '-e', script], { encoding: 'utf8' });
+    // The mapping alone, as the importing party (every event is its own).
+    expect(
+      run(`
+        const { importEpcisXml } = require(${JSON.stringify(dist)});
+        (async () => {
+          let events = 0;
+          for await (const step of importEpcisXml(require('fs').createReadStream(${JSON.stringify(file)}), { actor: '${actor}' })) {
+            events += step.mapping.events.length;
+          }
+          process.stdout.write(String(events));
+        })();`),
+    ).toBe('30000');
+    // The CLI's import as another party: 30,000 unmapped events, each told as it comes, the first 1,000 kept.
+    const cli = resolve(__dirname, '../../dist/src/cli/epcis.command.js');
+    const other = appendCheckDigit('061414100009');
+    expect(
+      JSON.parse(
+        run(`
+        const { importEpcisXmlFile } = require(${JSON.stringify(cli)});
+        const secretKey = new Uint8Array(32).fill(3);
+        (async () => {
+          let told = 0;
+          const report = await importEpcisXmlFile(
+            require('fs').createReadStream(${JSON.stringify(file)}),
+            { key: { secretKey, publicKey: new Uint8Array(32), keyId: 'ab12cd34ef56ab78', gln: '${other}' } },
+            { unmapped: () => told++ },
+          );
+          process.stdout.write(JSON.stringify({ told, kept: report.unmapped.length, counted: report.counts.unmapped }));
+        })();`),
+      ),
+    ).toEqual({ told: 30000, kept: 1000, counted: 30000 });
   });
 });

@@ -71,7 +71,7 @@ describe('EPCIS 1.2 XML (GS1 US DSCSA guideline) on a real server (issue 14)', (
   it('imports the guideline example (posted, signed by the manufacturer; re-imports are duplicates), the wholesaler’s receipt from the same document, a lot number discrepancy found on inspection (quarantine alert); the lot exported as EPCIS 1.2 XML imports back to the same bodies', async () => {
     const run = { key: parties[MFG].key, ownGlns: [MFG_DC], client: client(MFG) };
     const refusals: unknown[] = [];
-    const report = await importEpcisXmlFile(chunksOf(US_EXAMPLE), run, (r) => r.error && refusals.push(r));
+    const report = await importEpcisXmlFile(chunksOf(US_EXAMPLE), run, { result: (r) => r.error && refusals.push(r) });
     expect(refusals).toEqual([]);
     expect(report).toMatchObject({ events: 6, accepted: 6, refused: 0, duplicates: 0, problems: [] });
     expect(report.unmapped.map((u) => u.eventIndex)).toEqual([2, 3, 4, 5]);
@@ -219,7 +219,7 @@ describe('EPCIS 1.2 XML (GS1 US DSCSA guideline) on a real server (issue 14)', (
     const receipt = await importEpcisXmlFile(
       chunksOf(example),
       { key: parties[receiver].key, client: client(receiver) },
-      (r) => r.error && refused.push(r.error.code),
+      { result: (r) => r.error && refused.push(r.error.code) },
     );
     expect(receipt).toMatchObject({ events: 1, accepted: 0, refused: 1 });
     expect(refused).toEqual(['SHIPMENT_UNKNOWN']);

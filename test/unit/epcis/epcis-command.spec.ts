@@ -251,8 +251,12 @@ describe('importEpcisXmlFile: posting while reading (issue 14 §1)', () => {
   it('posts every batch in order and counts each result', async () => {
     globalThis.fetch = answering(() => 200);
     const results: number[] = [];
-    const report = await importEpcisXmlFile(chunks(documentOf(1200)), { key, client: client(), batchSize: 500 }, (r) =>
-      results.push(r.eventIndex),
+    const report = await importEpcisXmlFile(
+      chunks(documentOf(1200)),
+      { key, client: client(), batchSize: 500 },
+      {
+        result: (r) => results.push(r.eventIndex),
+      },
     );
     expect(report).toMatchObject({ events: 1200, accepted: 1200, refused: 0 });
     expect(results).toEqual(Array.from({ length: 1200 }, (_, i) => i));
