@@ -14,6 +14,10 @@
  *     reads the stream as it comes. Timed from the request to the last byte; the server's RSS is sampled every 20 ms.
  *  4. Checks: the CSV has one row per unit per event of the lot (the sum of the units' history lengths, from the
  *     database); the bundle parses, lists every unit, and its events and histories add up to the same counts.
+ *  5. The offline verifier (`verifyBundleText` as `rxledger verify-bundle` runs it: Node's Ed25519 and SHA-256) on each lot's
+ *     bundle in this process, `--rounds` times: proofs, signatures, the replay of the custody rules (src/protocol/custody)
+ *     and the histories; its events/s beside the export's. It must pass. `--save-bundle FILE` keeps the largest lot's
+ *     bundle.
  *
  * Figures: "unit-events" are (unit, event) pairs, one per CSV row and one per history entry in the bundle: the
  * events of each unit's provenance, which is what a lot's report is made of. "Log events" are the distinct signed
