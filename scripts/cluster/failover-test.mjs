@@ -6,10 +6,13 @@
  * 4 clients post signed `commission` events continuously (signed with the CLI's signer, src/cli/sign.ts, and posted
  * with the SDK, src/sdk/client.ts) to the cluster's two RxLedger processes, whose DATABASE_URL is HAProxy's
  * read-write port. A refused post (503 with Retry-After) is sent again, the same signed event, until it has a receipt:
- * the client's rule of docs/OPERATIONS.md §3.3. A watcher keeps every signed checkpoint the processes serve. Rounds:
+ * the client's rule of docs/OPERATIONS.md §11.4. A watcher keeps every signed checkpoint the processes serve. Rounds:
  *   1. SIGKILL of the primary's PostgreSQL (the postmaster and every backend): Patroni promotes the synchronous standby;
  *   2. a graceful stop of the primary's Patroni (it stops its PostgreSQL and hands over); the node is started again;
- *   3. SIGKILL of the synchronous standby's PostgreSQL: writes go on (the other standby becomes synchronous).
+ *   3. SIGKILL of the synchronous standby's PostgreSQL: writes go on (the other standby becomes synchronous);
+ *   4. no standby left (both standbys' Patroni stopped): a lone primary goes on committing when Patroni's
+ *      synchronous_mode_strict is false (the cluster's default) and /v1/health warns; with strict mode it must not
+ *      acknowledge anything until a standby is back. The standbys are started again; the warning must clear.
  * Between rounds the cluster must be whole again (a primary, a synchronous standby, two streaming standbys).
  * Then: every acknowledged event is in the log at its receipt's index with its leaf hash, no index twice, no gap
  * (indexes 0..size-1 all present, each event id once); every checkpoint seen is consistent with the final one
@@ -269,12 +272,23 @@ async function syncName() {
   return (await nodes()).find((n) => n.sync)?.name;
 }
 
+async function healthOf(app) {
+  const response = await fetch(`${app}/v1/health`, { signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.json() };
+}
+
 // ---- the rounds ----
 const running = [...Array(CLIENTS).keys()].map(client);
 const watcher = watchCheckpoints();
 const rounds = [];
 await sleep(STEADY_MS);
 try {
+  for (const app of apps) {
+    const health = await healthOf(app);
+    if (health.status !== 200 || health.body.warnings || health.body.database?.replication?.synchronousStandbys !== 1) {
+      fail(`${app}/v1/health with a synchronous standby: ${health.status} ${JSON.stringify(health.body)}`);
+    }
+  }
   await round('SIGKILL of the primary PostgreSQL', async () => {
     const primary = await primaryName();
     const pid = killPostgres(primary);
@@ -301,6 +315,46 @@ try {
     const pid = killPostgres(standby);
     return `${standby} (postmaster ${pid})`;
   });
+  await round('no standby left: both standbys stopped', async () => {
+    const all = await nodes();
+    const standbys = all.filter((n) => !n.primary).map((n) => n.name);
+    const pids = standbys.map(patroniPid);
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    return {
+      what: `${standbys.join(' and ')} (Patroni ${pids.join(', ')})`,
+      after: async () => {
+        for (const pid of pids) if (!(await waitExit(pid, 60_000))) fail(`Patroni ${pid} did not stop in 60 s`);
+        // The primary alone: writes go on (synchronous_mode_strict: false) or wait (true); health says so.
+        const aloneAt = Date.now();
+        await sleep(STEADY_MS);
+        const acks = answers.filter(([t, kind]) => kind === 'ok' && t > aloneAt).length;
+        log(`primary alone for ${STEADY_MS / 1000} s: ${acks} events acknowledged`);
+        if (env.SYNCHRONOUS_MODE_STRICT !== 'true' && acks === 0)
+          fail('no write acknowledged by a lone primary in non-strict mode');
+        if (env.SYNCHRONOUS_MODE_STRICT === 'true' && acks > 0)
+          fail(`${acks} writes acknowledged by a lone primary in strict mode`);
+        for (const app of apps) {
+          const health = await healthOf(app);
+          const said = [...(health.body.warnings ?? []), ...(health.body.problems ?? [])].join('; ');
+          log(`${app}/v1/health: ${health.status} ${health.body.status}: ${said}`);
+          if (!/no synchronous standby/.test(said)) fail(`${app}/v1/health does not say that no standby is left`);
+        }
+        for (const name of standbys) {
+          execFileSync('bash', ['-c', `source "${repo}/scripts/cluster/lib.sh"; start_node ${name.slice(2)}`], {
+            env: { ...process.env, RXLEDGER_CLUSTER_DIR: env.CLUSTER_DIR },
+            stdio: 'inherit',
+          });
+        }
+        log(`${standbys.join(' and ')} started again`);
+      },
+    };
+  });
+  for (const app of apps) {
+    const health = await healthOf(app);
+    if (health.status !== 200 || health.body.warnings || health.body.problems) {
+      fail(`${app}/v1/health once the standbys are back: ${health.status} ${JSON.stringify(health.body)}`);
+    }
+  }
 } finally {
   stopping = true;
   await Promise.all(running);

@@ -41,7 +41,7 @@ export class AppConfig {
 
   /**
    * Where verification and public log reads are served from: `primary` (DATABASE_URL only) or `replica` (standbys
-   * through READ_DATABASE_URL when fresh within READ_REPLICA_MAX_LAG_MS, else the primary; OPERATIONS.md §3.2).
+   * through READ_DATABASE_URL when fresh within READ_REPLICA_MAX_LAG_MS, else the primary; OPERATIONS.md §3.3).
    */
   @IsIn(['primary', 'replica'])
   READ_FROM: 'primary' | 'replica' = 'primary';

@@ -25,7 +25,7 @@ export function parseLsn(lsn: string): bigint {
 
 /**
  * Reads from standbys (`READ_FROM=replica`, `READ_DATABASE_URL`: HAProxy's read-only port) with a bound on
- * staleness, `READ_REPLICA_MAX_LAG_MS` (docs/OPERATIONS.md §3.2):
+ * staleness, `READ_REPLICA_MAX_LAG_MS` (docs/OPERATIONS.md §3.3):
  *
  * - every WAL_SAMPLE_INTERVAL_MS this process notes the primary's WAL position (`pg_current_wal_lsn()`) and when it
  *   asked; a standby whose replay position (`pg_last_wal_replay_lsn()`, read on the very connection that will serve

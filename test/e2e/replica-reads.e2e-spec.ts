@@ -81,7 +81,7 @@ describe('reads from a standby', () => {
 
   it("never misses the requester's own dispense, nor a recall, however far behind the standby is", async () => {
     await pg.pauseReplay();
-    let newGtin = '';
+    let newGtin: string;
     try {
       await accept(loose, pharmacy, 'dispense', { items: units(gtin, ['A2']) });
       // Within the bound the standby still answers about what did not change since it stopped replaying ...
