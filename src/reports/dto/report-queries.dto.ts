@@ -42,7 +42,10 @@ export class TimeWindowQuery extends ReportFormatQuery {
   @IsDateTime()
   from!: string;
 
-  @ApiProperty({ example: '2026-12-01T00:00:00Z', description: 'end of the window, excluded: events whose time is at or after it are outside (RFC 3339)' })
+  @ApiProperty({
+    example: '2026-12-01T00:00:00Z',
+    description: 'end of the window, excluded: events whose time is at or after it are outside (RFC 3339)',
+  })
   @IsDateTime()
   to!: string;
 }
