@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The browser's device key (web/src/common/device-key.ts), run in Node's WebCrypto: the signature it makes over an
  * event must verify with the strict verifier every RxLedger server uses (docs/PROTOCOL.md §2: Ed25519 over

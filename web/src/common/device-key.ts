@@ -179,6 +179,8 @@ export async function signEvent<B = Record<string, unknown>>(unsigned: UnsignedE
     body,
   } as LedgerEvent<B>;
   const bytes = signedEventBytes(event);
-  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, stored.privateKey, bytes));
+  const signature = new Uint8Array(
+    await crypto.subtle.sign({ name: 'Ed25519' }, stored.privateKey, new Uint8Array(bytes)),
+  );
   return { event, signature: bytesToBase64(signature) };
 }
