@@ -11,7 +11,7 @@ import type { Names } from './report';
 /** An alert as the API sends it (src/supply-chain/custody.model.ts, times as JSON strings). */
 type CustodyAlert = Omit<Alert, 'openedAt' | 'closedAt'> & { openedAt: string; closedAt: string | null };
 
-interface SuspiciousVerification {
+export interface SuspiciousVerification {
   id: string;
   at: string;
   requester: string;
@@ -25,7 +25,31 @@ interface SuspiciousVerification {
 
 export type AlertRow =
   | { source: 'custody'; alert: CustodyAlert; text: string }
-  | { source: 'verification'; record: SuspiciousVerification; text: string };
+  | { source: 'verification'; record: SuspiciousVerification; text: string; count: number; firstAt: string };
+
+/**
+ * Repeated suspicious scans of one item are one alert (issue 13 §4): records that asked about the same GTIN and
+ * serial with the same reasons are grouped; the group shows the newest record, how many there were and the first
+ * and last time. A record whose item cannot be read stays alone. Records come newest first or in any order.
+ */
+export function groupVerifications(
+  records: SuspiciousVerification[],
+): { record: SuspiciousVerification; count: number; firstAt: string }[] {
+  const groups = new Map<string, { record: SuspiciousVerification; count: number; firstAt: string }>();
+  for (const record of records) {
+    const asked = askedOf(record);
+    const key = asked ? JSON.stringify([asked.gtin, asked.serial, [...record.reasons].sort()]) : `id:${record.id}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { record, count: 1, firstAt: record.at });
+      continue;
+    }
+    group.count += 1;
+    if (Date.parse(record.at) > Date.parse(group.record.at)) group.record = record;
+    if (Date.parse(record.at) < Date.parse(group.firstAt)) group.firstAt = record.at;
+  }
+  return [...groups.values()];
+}
 
 export interface AlertFilter {
   kind: string;
@@ -64,9 +88,11 @@ export async function loadAlerts(filter: AlertFilter, options: ApiOptions, names
       alert,
       text: `${JSON.stringify(alert)} ${nameText(alert.parties)} ${KIND_LABELS[alert.kind]}`.toLowerCase(),
     })),
-    ...records.map((record) => ({
+    ...groupVerifications(records).map(({ record, count, firstAt }) => ({
       source: 'verification' as const,
       record,
+      count,
+      firstAt,
       text: `${JSON.stringify(record)} ${nameText([record.requester])} suspicious verification`.toLowerCase(),
     })),
   ];
@@ -113,7 +139,13 @@ export function renderAlerts(
             'div',
             { class: 'alert-head' },
             h('span', { class: `chip chip--${severity}`, 'data-severity': severity }, KIND_LABELS.verification),
-            h('span', { class: 'muted' }, formatDateTime(r.at)),
+            h(
+              'span',
+              { class: 'muted' },
+              row.count > 1
+                ? `scanned ${formatCount(row.count)} times, first ${formatDateTime(row.firstAt)}, last ${formatDateTime(r.at)}`
+                : formatDateTime(r.at),
+            ),
           ),
           h('p', { class: 'alert-what' }, asked ? describeAsked(asked) : `GTIN ${r.gtin ?? '?'}`),
           h(
