@@ -42,7 +42,8 @@ import { startBenchDatabase } from './lib/postgres';
 import { primaryNode, startClusterDatabase } from './lib/cluster';
 import { count, ms, note, printJsonLine, printTable, ratio, Row } from './lib/report';
 import { sourceRevision } from './lib/revision';
-import { processMemory } from './lib/rss';
+import { copyCeiling } from './lib/copy-ceiling';
+import { processMemory, RssSampler } from './lib/rss';
 import { startServer } from './lib/server';
 import { LatencySummary, nowMs, summarize } from './lib/stats';
 import { BatchAnswer, batchBody, BENCH_TRANSACTION, BenchNetwork, BenchParty, PreparedEvent } from './lib/supply-chain';
@@ -75,6 +76,8 @@ const CLUSTER = args.string('cluster', '');
 const SYNCHRONOUS_COMMIT = args.string('synchronous-commit', '');
 const PREFIX = '0614141';
 const GOAL = { eventsPerSecond: 5_000, ofCeiling: 0.5, mergeP99Ms: 1_000, serialUpdatesPerSecond: 100_000 };
+/** Issue 12 §1: a pallet moves at the cost of a few loose units; peak server RSS per phase. */
+const PALLET_GOAL = { cpuOfLooseUnit: 3, unitMovesPerSecond: 1_000_000, peakRssMiB: 1024 };
 
 interface Phase {
   name: string;
@@ -93,6 +96,8 @@ interface Phase {
   cpu: CpuSplit;
   merge?: LatencySummary;
   serverRssMiB: number;
+  /** The server's highest RSS sampled during the phase (every 50 ms). */
+  peakRssMiB: number;
   /** The phase on the CPU profile's clock. */
   fromUs: number;
   toUs: number;
@@ -251,6 +256,7 @@ runBench(async (teardown) => {
     statements?.mark(name);
     const fromUs = profileClockUs();
     const before: CpuSnapshot = cpuSnapshot([server.pid], postgres);
+    const rss = new RssSampler(server.pid).start();
     const result = await closedLoop(client, {
       concurrency: options.clients,
       // Single-serial phases run for --duration (or until their events run out); the serial phases build on each
@@ -261,6 +267,7 @@ runBench(async (teardown) => {
       keep: () => true,
     });
     const cpu = cpuBetween(before, cpuSnapshot([server.pid], postgres));
+    const peakRssMiB = rss.stop();
     const toUs = profileClockUs();
     statements?.mark(undefined);
     const endIndex = await sequencer();
@@ -296,6 +303,7 @@ runBench(async (teardown) => {
       endIndex,
       cpu,
       serverRssMiB: processMemory(server.pid)?.rssMiB ?? NaN,
+      peakRssMiB,
       fromUs,
       toUs,
     };
@@ -310,11 +318,24 @@ runBench(async (teardown) => {
 
   note(`serial updates in batched events (${count(BULK_UNITS)} bulk units + ${count(singleUnits)} units for later)`);
   const commissioned = BULK_UNITS + singleUnits;
-  await run('commission (10,000 serials an event)', 'serials', [{ party: manufacturer, events: commissions }], {
-    batch: COMMISSIONS_PER_REQUEST,
+  const commissionPhase = (await run(
+    'commission (10,000 serials an event)',
+    'serials',
+    [{ party: manufacturer, events: commissions }],
+    { batch: COMMISSIONS_PER_REQUEST, clients: BULK_CLIENTS, unitsChanged: commissioned },
+  ))!;
+  // The same-run ceiling for commissioning: COPY of as many rows of the same shape, as many clients, as big a request.
+  const copy = await copyCeiling(pool, {
+    rows: commissioned,
     clients: BULK_CLIENTS,
-    unitsChanged: commissioned,
+    chunk: SERIALS_PER_COMMISSION * COMMISSIONS_PER_REQUEST,
+    gtin: bulkGtin,
+    lot: 'BULK-1',
+    custodian: manufacturer.gln,
   });
+  note(
+    `  COPY ceiling (pg-copy-streams, same row shape): ${count(copy.rows)} rows in ${ms(copy.durationMs)} ms = ${count(copy.rowsPerSecond)} rows/s`,
+  );
   await run(`pack units into cases of ${CASE_UNITS}`, 'serials', [{ party: manufacturer, events: casePacks }], {
     batch: 100,
     clients: BULK_CLIENTS,
@@ -325,7 +346,7 @@ runBench(async (teardown) => {
     clients: BULK_CLIENTS,
     unitsChanged: BULK_UNITS,
   });
-  await run(
+  const palletShipPhase = await run(
     `ship pallets (${count(PALLET_UNITS)} units an event)`,
     'serials',
     [{ party: manufacturer, events: palletShips }],
@@ -335,7 +356,7 @@ runBench(async (teardown) => {
       unitsChanged: BULK_UNITS,
     },
   );
-  await run(
+  const palletReceivePhase = await run(
     'receive pallets',
     'serials',
     distributors.map((d, j) => ({ party: d, events: palletReceives.filter((_, i) => i % DISTRIBUTORS === j) })),
@@ -506,7 +527,6 @@ runBench(async (teardown) => {
   ]);
   const rate = (p: Phase | undefined) => (p ? (p.accepted * 1000) / p.result.durationMs : NaN);
   const bestBatched = Math.max(...eventPhases.filter((p) => p.batch > 1).map(rate));
-  const commissionPhase = serialPhases[0];
   const moveRates = serialPhases.slice(1).map((p) => (p.unitsChanged * 1000) / p.result.durationMs);
   const worstMerge = phases.reduce((worst, p) => (p.merge!.p99 > worst.merge!.p99 ? p : worst));
   const goalRows: Row[] = [
@@ -541,6 +561,37 @@ runBench(async (teardown) => {
         GOAL.serialUpdatesPerSecond,
     },
   ];
+  const commissionRate = (commissionPhase.unitsChanged * 1000) / commissionPhase.result.durationMs;
+  goalRows.push({
+    goal: 'commissioning ≥ 80% of the same-run COPY ceiling (same row shape, pg-copy-streams)',
+    measured: `${count(commissionRate)}/s vs COPY ${count(copy.rowsPerSecond)}/s = ${((commissionRate / copy.rowsPerSecond) * 100).toFixed(1)}%`,
+    met: commissionRate >= 0.8 * copy.rowsPerSecond,
+  });
+  // Issue 12 §1. One loose unit = the batched single-serial ship phase (batched like the pallet phases), per event.
+  const cpuPerEventMs = (p: Phase) => (p.cpu.serverMs + p.cpu.postgresMs) / p.accepted;
+  const loose = batched!;
+  for (const pallet of [palletShipPhase!, palletReceivePhase!]) {
+    const times = cpuPerEventMs(pallet) / cpuPerEventMs(loose);
+    goalRows.push({
+      goal: `${pallet.name}: server + PostgreSQL CPU an event ≤ ${PALLET_GOAL.cpuOfLooseUnit} × shipping one loose unit`,
+      measured: `${ms(cpuPerEventMs(pallet))} ms vs ${ms(cpuPerEventMs(loose))} ms (${loose.name}) = ${times.toFixed(1)} ×`,
+      met: times <= PALLET_GOAL.cpuOfLooseUnit,
+    });
+  }
+  const palletMoveRates = [palletShipPhase!, palletReceivePhase!].map(
+    (p) => (p.unitsChanged * 1000) / p.result.durationMs,
+  );
+  goalRows.push({
+    goal: `≥ ${count(PALLET_GOAL.unitMovesPerSecond)} effective unit moves/s in the pallet phases (ship / receive)`,
+    measured: `${palletMoveRates.map(count).join(' / ')}/s`,
+    met: Math.min(...palletMoveRates) >= PALLET_GOAL.unitMovesPerSecond,
+  });
+  const peakPhase = phases.reduce((worst, p) => (p.peakRssMiB > worst.peakRssMiB ? p : worst));
+  goalRows.push({
+    goal: `peak server RSS ≤ ${count(PALLET_GOAL.peakRssMiB)} MiB in every phase`,
+    measured: phases.map((p) => `${p.name}: ${count(p.peakRssMiB)}`).join('; ') + ` MiB (highest: ${peakPhase.name})`,
+    met: peakPhase.peakRssMiB <= PALLET_GOAL.peakRssMiB,
+  });
   printTable('Goals (DESIGN.md §5)', goalRows);
   printTable('Checks (database)', [
     {
@@ -656,6 +707,7 @@ runBench(async (teardown) => {
       synchronousCommit: SYNCHRONOUS_COMMIT || undefined,
     },
     machine: { ...machine, loadAverageAtEnd },
+    copyCeiling: copy,
     ceiling: {
       machinePerSecond: machineCeiling,
       oneCorePerSecond: oneCore,
@@ -683,6 +735,7 @@ runBench(async (teardown) => {
       mergeDelayMs: p.merge,
       cpuMs: p.cpu,
       serverRssMiB: p.serverRssMiB,
+      peakRssMiB: p.peakRssMiB,
     })),
     mergeDelayMs: allMerge,
     goals: goalRows,
