@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BenchCeilingController, benchCeilingEnabled } from './bench-ceiling.controller';
 import { CheckpointService } from './checkpoint.service';
 import { EventTypeRegistry } from './event-type.registry';
 import { EventsController } from './events.controller';
@@ -13,7 +14,8 @@ import { TreeService } from './tree.service';
 
 /** The core: signed-event intake, sequencing, the Merkle log, checkpoints and proofs. */
 @Module({
-  controllers: [EventsController, LogController],
+  // The bench's ceiling endpoint only when the bench asks for it (RXLEDGER_BENCH_CEILING=1; docs/BENCHMARKS.md).
+  controllers: [EventsController, LogController, ...(benchCeilingEnabled() ? [BenchCeilingController] : [])],
   providers: [
     EventTypeRegistry,
     IntakeService,
