@@ -58,11 +58,13 @@ describe('regulator: reports and alerts (/app/regulator)', () => {
       },
     });
     await accept(t, m, 'recall', { gtin, lots: ['LOT-R'], reason: 'contamination' }, true);
-    // A clone scanned somewhere: a suspicious verification.
-    await t.http
-      .get('/v1/verify')
-      .query({ code: `(01)${gtin}(21)ZZ9(17)291231(10)LOT-A` })
-      .set(...p.auth);
+    // A clone scanned somewhere, three times: one suspicious-verification alert with a count (issue 13 §4).
+    for (let i = 0; i < 3; i++) {
+      await t.http
+        .get('/v1/verify')
+        .query({ code: `(01)${gtin}(21)ZZ9(17)291231(10)LOT-A` })
+        .set(...p.auth);
+    }
     await t.http.post('/v1/log/checkpoint').set('Authorization', `Bearer ${t.operatorToken}`);
 
     ({ page } = await b.newPage());
@@ -83,6 +85,7 @@ describe('regulator: reports and alerts (/app/regulator)', () => {
     expect((await kinds()).sort()).toEqual(['discrepancy', 'illegitimate', 'quarantine', 'recall', 'verification']);
     expect(await page.textContent('#alerts [data-kind="quarantine"]')).toContain('torn seal');
     expect(await page.textContent('#alerts [data-kind="discrepancy"]')).toContain('1 missing, 0 extra');
+    expect(await page.textContent('#alerts [data-kind="verification"]')).toContain('scanned 3 times');
 
     await page.selectOption('#a-kind', 'quarantine');
     await waitForCount(page, '#alerts .alert-item', 1);
