@@ -41,9 +41,26 @@ export interface VerificationAnswer {
   evidence: Evidence | null;
   /**
    * What the evidence's entry is (with the evidence): the event that proves the reason it names (`RECALLED`: the
-   * lot's recall; `ALREADY_DISPENSED`: the unit's dispense), else the unit's latest event (`reason` null).
+   * lot's recall; `ALREADY_DISPENSED`: the unit's dispense; `QUARANTINED` / `ILLEGITIMATE`: the hold's quarantine or
+   * illegitimate event), else the unit's latest event (`reason` null). `details`: what that entry says about the
+   * reason (PROTOCOL.md §8.4).
    */
-  evidenceFor?: { reason: 'RECALLED' | 'ALREADY_DISPENSED' | null; eventType: string };
+  evidenceFor?: { reason: EvidenceReason | null; eventType: string; details?: EvidenceDetails };
   /** Why there is no evidence, when there is none. */
   evidenceUnavailable?: string;
+}
+
+/** The reasons whose proving entry the evidence can be. */
+export type EvidenceReason = 'RECALLED' | 'ALREADY_DISPENSED' | 'QUARANTINED' | 'ILLEGITIMATE';
+
+/**
+ * What the proving entry says, from its signed event: when it was logged; for a recall or a hold, who signed it and
+ * its reason (a recall's `classification` when given; an illegitimate report's classification and description).
+ * A dispense names no party: who dispensed a unit is not told to other verifiers.
+ */
+export interface EvidenceDetails {
+  acceptedAt: string;
+  by?: { gln: string; name: string | null };
+  reason?: string;
+  classification?: string;
 }

@@ -43,11 +43,17 @@ export interface PackageFacts {
   last_at: Date | null;
   /**
    * The entry the evidence proves, inside the given tree size: the unit's dispense when it was dispensed, else its
-   * lot's recall when the lot is recalled, else the unit's latest event (PROTOCOL.md §8.4).
+   * lot's recall when the lot is recalled, else its latest quarantine or illegitimate event when it is on hold, else
+   * the unit's latest event (PROTOCOL.md §8.4).
    */
   evidence_idx: number | null;
   /** That entry's event type (`dispense`, `recall`, or the type of the unit's latest event). */
   evidence_type: string | null;
+  /** Who signed that entry (the recalling manufacturer, the party that placed the hold, …) and its name. */
+  evidence_actor: string | null;
+  evidence_actor_name: string | null;
+  /** That entry's body when it is a recall, quarantine or illegitimate event (its reason, class or report). */
+  evidence_body: Record<string, unknown> | null;
   evidence_accepted_at: Date | null;
   evidence_event_hash: Buffer | null;
   evidence_signature: Buffer | null;
@@ -74,7 +80,9 @@ export class VerificationRepository {
               cp.name AS custodian_name, s.recipient AS in_transit_to, l.recalled, i.transfers, i.return_pending,
               i.last_idx, e.accepted_at AS last_at, ev.idx AS evidence_idx, ev.accepted_at AS evidence_accepted_at,
               ev.event_hash AS evidence_event_hash, ev.signature AS evidence_signature, ev.leaf_hash AS evidence_leaf_hash,
-              ev.event_type AS evidence_type
+              ev.event_type AS evidence_type, ev.actor AS evidence_actor, ea.name AS evidence_actor_name,
+              CASE WHEN ev.event_type IN ('recall', 'quarantine', 'illegitimate') THEN ev.event_json::jsonb -> 'body'
+              END AS evidence_body
          FROM (SELECT $1::text AS gtin, $2::text AS code) q
          LEFT JOIN product p ON p.gtin = q.gtin
          LEFT JOIN party mp ON mp.gln = p.manufacturer
@@ -88,8 +96,12 @@ export class VerificationRepository {
                   (SELECT max(h) FROM unnest(i.history) h JOIN log_entry d ON d.idx = h
                     WHERE h < $3 AND d.event_type = 'dispense')
                 WHEN l.recalled THEN CASE WHEN l.recall_idx < $3 THEN l.recall_idx END
+                WHEN i.hold IS NOT NULL THEN
+                  (SELECT max(h) FROM unnest(i.history) h JOIN log_entry d ON d.idx = h
+                    WHERE h < $3 AND d.event_type IN ('quarantine', 'illegitimate'))
                 ELSE (SELECT max(h) FROM unnest(i.history) h WHERE h < $3)
-              END`,
+              END
+         LEFT JOIN party ea ON ea.gln = ev.actor`,
       [gtin, code, treeSize],
     );
     return row;

@@ -8,7 +8,7 @@ import { encodeLeaf } from '../protocol/leaf';
 import { formatNdc, labelerDigitsOfPrefix, ndcConfigurationsOf } from '../gs1/ndc';
 import { unitCode } from '../protocol/item-code';
 import { bytesToBase64 } from '../bytes';
-import { VerificationAnswer } from './answer';
+import { EvidenceDetails, EvidenceReason, VerificationAnswer } from './answer';
 import { releasesReturn, RequestFacts } from './lightweight';
 import { Asked, isSuspicious, judge, verdictOf } from './verdict';
 import { VerificationRecorder } from './verification-recorder';
@@ -152,12 +152,16 @@ export class VerificationService {
         evidenceUnavailable: 'the event is not in a signed checkpoint yet; ask again in a second',
       };
     }
-    const proves =
+    const proves: EvidenceReason | null =
       facts.evidence_type === 'dispense' && facts.status === 'dispensed'
-        ? ('ALREADY_DISPENSED' as const)
+        ? 'ALREADY_DISPENSED'
         : facts.evidence_type === 'recall'
-          ? ('RECALLED' as const)
-          : null;
+          ? 'RECALLED'
+          : facts.evidence_type === 'quarantine' && facts.hold === 'quarantined'
+            ? 'QUARANTINED'
+            : facts.evidence_type === 'illegitimate' && facts.hold === 'illegitimate'
+              ? 'ILLEGITIMATE'
+              : null;
     const index = facts.evidence_idx;
     const hashes = await this.tree.inclusionProof(index, checkpoint.size);
     const leafData = encodeLeaf({
@@ -173,7 +177,9 @@ export class VerificationService {
         inclusionProof: { treeSize: checkpoint.size, hashes: hashes.map(bytesToBase64) },
         checkpoint: checkpoint.note,
       },
-      evidenceFor: { reason: proves, eventType: facts.evidence_type! },
+      evidenceFor: proves
+        ? { reason: proves, eventType: facts.evidence_type!, details: evidenceDetails(proves, facts) }
+        : { reason: null, eventType: facts.evidence_type! },
     };
   }
 
@@ -208,4 +214,23 @@ export class VerificationService {
   suspicious(manufacturer: string | null, limit: number, offset: number) {
     return this.repository.suspicious(manufacturer, limit, offset);
   }
+}
+
+/** What the proving entry says about its reason (PROTOCOL.md §8.4), from its signed event's body. */
+function evidenceDetails(proves: EvidenceReason, facts: PackageFacts): EvidenceDetails {
+  const details: EvidenceDetails = { acceptedAt: facts.evidence_accepted_at!.toISOString() };
+  if (proves === 'ALREADY_DISPENSED') return details;
+  details.by = { gln: facts.evidence_actor!, name: facts.evidence_actor_name };
+  const body = facts.evidence_body ?? {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  if (proves === 'ILLEGITIMATE') {
+    const report = (body.report ?? {}) as Record<string, unknown>;
+    details.reason = text(report.description);
+    details.classification = text(report.classification);
+  } else {
+    details.reason = text(body.reason);
+    details.classification = text(body.classification);
+  }
+  for (const key of ['reason', 'classification'] as const) if (details[key] === undefined) delete details[key];
+  return details;
 }

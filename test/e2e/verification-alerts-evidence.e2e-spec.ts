@@ -25,6 +25,7 @@ describe('verification: alerts from whole scans only, stored parsed; evidence th
   let vkey: string;
   let dispenseIndex: number;
   let recallIndex: number;
+  let quarantineIndex: number;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -36,11 +37,15 @@ describe('verification: alerts from whole scans only, stored parsed; evidence th
     const items = units(gtin, ['A1', 'A2', 'R1']);
     await accept(t, m, 'ship', { shipmentId: 'S1', recipient: p.gln, items, transaction });
     await accept(t, p, 'receive', { shipper: m.gln, shipmentId: 'S1', items });
-    recallIndex = (await accept(t, m, 'recall', { gtin, lots: ['LOT-R'], reason: 'contamination' })).index;
+    recallIndex = (
+      await accept(t, m, 'recall', { gtin, lots: ['LOT-R'], reason: 'contamination', classification: 'II' })
+    ).index;
     // After the recall: R1's latest event is its receipt, older than the recall.
     dispenseIndex = (await accept(t, p, 'dispense', { items: units(gtin, ['A1']) })).index;
     // A later event about the dispensed unit's lot-mate, so the log grows past the dispense.
-    await accept(t, p, 'quarantine', { items: units(gtin, ['A2']), reason: 'torn seal' }, true);
+    quarantineIndex = (await accept(t, p, 'quarantine', { items: units(gtin, ['A2']), reason: 'torn seal' })).index;
+    // A later unit (C1): a clean answer's evidence, and the log grows past the quarantine.
+    await accept(t, m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: ['C1'] }, true);
   });
   afterAll(() => t.close());
 
@@ -94,7 +99,12 @@ describe('verification: alerts from whole scans only, stored parsed; evidence th
     expect(answer.body.verdict).toBe('not_genuine');
     expect(answer.body.reasons.map((x: { code: string }) => x.code)).toContain('ALREADY_DISPENSED');
     expect(answer.body.evidence.index).toBe(dispenseIndex);
-    expect(answer.body.evidenceFor).toEqual({ reason: 'ALREADY_DISPENSED', eventType: 'dispense' });
+    // §8.4: a dispense's details name no party, only when it was logged.
+    expect(answer.body.evidenceFor).toEqual({
+      reason: 'ALREADY_DISPENSED',
+      eventType: 'dispense',
+      details: { acceptedAt: expect.any(String) },
+    });
     expect(checkEvidence(answer.body.evidence, vkey).ok).toBe(true);
   });
 
@@ -102,12 +112,38 @@ describe('verification: alerts from whole scans only, stored parsed; evidence th
     const answer = await verify({ code: `]d201${gtin}21R1${GS}17291231${GS}10LOT-R` });
     expect(answer.body.reasons.map((x: { code: string }) => x.code)).toEqual(['RECALLED']);
     expect(answer.body.evidence.index).toBe(recallIndex);
-    expect(answer.body.evidenceFor).toEqual({ reason: 'RECALLED', eventType: 'recall' });
+    // §8.4: the recall's details are its signer, reason and classification (§7.2's recall body).
+    expect(answer.body.evidenceFor).toEqual({
+      reason: 'RECALLED',
+      eventType: 'recall',
+      details: {
+        acceptedAt: expect.any(String),
+        by: { gln: m.gln, name: expect.any(String) },
+        reason: 'contamination',
+        classification: 'II',
+      },
+    });
     expect(checkEvidence(answer.body.evidence, vkey).ok).toBe(true);
   });
 
-  it("a clean answer's evidence is still the unit's latest event", async () => {
+  it('QUARANTINED: the evidence is the quarantine entry, naming who placed the hold and why', async () => {
     const answer = await verify({ code: `]d201${gtin}21A2${GS}17291231${GS}10LOT-A` });
-    expect(answer.body.evidenceFor).toEqual({ reason: null, eventType: 'quarantine' });
+    expect(answer.body.reasons.map((x: { code: string }) => x.code)).toEqual(['QUARANTINED']);
+    expect(answer.body.evidence.index).toBe(quarantineIndex);
+    expect(answer.body.evidenceFor).toEqual({
+      reason: 'QUARANTINED',
+      eventType: 'quarantine',
+      details: { acceptedAt: expect.any(String), by: { gln: p.gln, name: expect.any(String) }, reason: 'torn seal' },
+    });
+    expect(checkEvidence(answer.body.evidence, vkey).ok).toBe(true);
+    // The entry at that index in the log is that quarantine (§4.4): the evidence is about this hold.
+    const entry = await t.http.get(`/v1/log/entries/${quarantineIndex}`).set(...p.auth);
+    expect(entry.body.event).toMatchObject({ type: 'quarantine', actor: p.gln, body: { reason: 'torn seal' } });
+  });
+
+  it("without a red reason to prove (C1, held by its manufacturer: only amber), the evidence is the unit's latest event", async () => {
+    const answer = await verify({ code: `]d201${gtin}21C1${GS}17291231${GS}10LOT-A` });
+    expect(answer.body.reasons.map((x: { code: string }) => x.code)).toEqual(['CUSTODY_MISMATCH']);
+    expect(answer.body.evidenceFor).toEqual({ reason: null, eventType: 'commission' });
   });
 });
