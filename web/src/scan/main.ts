@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     previewTimer = window.setTimeout(() => fill(preview, previewOf(text)), PREVIEW_DELAY_MS);
   };
   const box = new ScanBox(byId<HTMLInputElement>('scan'), (scan) => void verify(scan), showPreview, isWholeCode);
+  // On a touch device the box is not held in focus: its on-screen keyboard would hide the verdict (issue 13 §6).
+  if (window.matchMedia('(pointer: coarse)').matches) box.focus = () => {};
   box.focus();
 
   wirePhoto(box, (message) =>
