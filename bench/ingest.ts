@@ -17,6 +17,9 @@
  *     DSCSA transaction information): `--clients` clients POSTing one event each (batches of 1), then
  *     `--batch-clients` clients POSTing /v1/events/batch of `--batch` events; then the distributors receive every
  *     one of those shipments in batches (the other half of a transfer). Accepted events per second.
+ *     Right after the one-event phase, its same-run ceiling (issue 12 §2): the same bodies from the same clients
+ *     POSTed to /v1/bench/ceiling, a trivial authenticated endpoint the server mounts only because the bench sets
+ *     RXLEDGER_BENCH_CEILING=1 (never set in production).
  *  5. Baseline, same run and same machine: the raw strict Ed25519 verify ceiling, with the server's own code
  *     (`verifyStrictNode` on one core; `verifyStrictNodeAsync` on libuv's thread pool with as many in flight as
  *     the server has), measured before and after the HTTP phases.
@@ -136,7 +139,13 @@ runBench(async (teardown) => {
     process.env.BENCH_SERVER_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
     await statements!.enable(pool);
   }
-  const server = await startServer({ databaseUrl: database.url, dataDir: database.dataDir });
+  // RXLEDGER_BENCH_CEILING mounts POST /v1/bench/ceiling, the trivial authenticated POST that is the ceiling of the
+  // one-event phase (issue 12 §2; src/ledger/bench-ceiling.controller.ts). A build without it answers 404 there.
+  const server = await startServer({
+    databaseUrl: database.url,
+    dataDir: database.dataDir,
+    env: { RXLEDGER_BENCH_CEILING: '1' },
+  });
   teardown.add('stop the server', () => server.stop());
   const postgres = cluster ? primaryNode(cluster).postmasterPid : postmasterPid(database.dataDir);
   const client = new HttpClient(server.baseUrl, Math.max(CLIENTS, BATCH_CLIENTS, BULK_CLIENTS));
@@ -373,6 +382,26 @@ runBench(async (teardown) => {
     batch: 1,
     clients: CLIENTS,
   });
+  // Issue 12 §2: the ceiling of the phase above, same run: the same bodies, clients and party, POSTed to the trivial
+  // authenticated endpoint (HTTP, the bearer-token guard, the body read; no intake).
+  const trivialRequests = singleShips.map((e): LoadRequest => ({
+    path: '/v1/bench/ceiling',
+    method: 'POST',
+    headers: headers(manufacturer),
+    body: e.json,
+  }));
+  const trivialBefore = cpuSnapshot([server.pid], postgres);
+  const trivial = await closedLoop(client, {
+    concurrency: CLIENTS,
+    durationMs: DURATION_MS,
+    // The endpoint logs nothing: the bodies may repeat, and the phase runs its whole --duration.
+    next: (i) => trivialRequests[i % trivialRequests.length],
+  });
+  const trivialCpu = cpuBetween(trivialBefore, cpuSnapshot([server.pid], postgres));
+  note(
+    `trivial authenticated POST (/v1/bench/ceiling, ${CLIENTS} clients): ${count(trivial.throughput)}/s, ` +
+      `${trivial.failed} failed, server ${count((trivialCpu.serverMs * 1000) / Math.max(1, trivial.completed))} µs CPU a request`,
+  );
   const batched = await run(
     `ship 1 unit, batches of ${BATCH}`,
     'events',
@@ -561,6 +590,21 @@ runBench(async (teardown) => {
         GOAL.serialUpdatesPerSecond,
     },
   ];
+  // Issue 12 §2. The one-event phase against the same run's trivial authenticated POST (0 if the build lacks it).
+  const trivialRate = trivial.failed > 0 ? 0 : trivial.throughput;
+  goalRows.push({
+    goal: '≥ 50% of a trivial authenticated POST (one event per request, same clients)',
+    measured: `${count(rate(singles))}/s vs ${count(trivialRate)}/s = ${ratio(rate(singles) / trivialRate)}`,
+    met: rate(singles) / trivialRate >= 0.5,
+  });
+  // One verify on one core, from the same run's ceiling; the server's CPU per event in the batched phase.
+  const verifyUs = 1e6 / oneCore;
+  const batchedCpuUs = (batched!.cpu.serverMs * 1000) / batched!.accepted;
+  goalRows.push({
+    goal: 'server CPU an event in batches ≤ 1.5 × one Ed25519 verify',
+    measured: `${count(batchedCpuUs)} µs vs ${count(verifyUs)} µs = ${(batchedCpuUs / verifyUs).toFixed(2)} ×`,
+    met: batchedCpuUs <= 1.5 * verifyUs,
+  });
   const commissionRate = (commissionPhase.unitsChanged * 1000) / commissionPhase.result.durationMs;
   goalRows.push({
     goal: 'commissioning ≥ 80% of the same-run COPY ceiling (same row shape, pg-copy-streams)',
