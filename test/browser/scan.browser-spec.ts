@@ -56,7 +56,7 @@ describe('pharmacist: scan and verify (/app/scan)', () => {
     const toPharmacy = units(gtin, ['A1', 'A2', 'A5', 'R1']);
     await accept(t, m, 'ship', { shipmentId: 'S1', recipient: p.gln, items: toPharmacy, transaction });
     await accept(t, p, 'receive', { shipper: m.gln, shipmentId: 'S1', items: toPharmacy });
-    await accept(t, m, 'recall', { gtin, lots: ['LOT-R'], reason: 'contamination' });
+    await accept(t, m, 'recall', { gtin, lots: ['LOT-R'], reason: 'contamination', classification: 'II' });
     await accept(t, p, 'dispense', { items: units(gtin, ['A5']) }, true);
     ({ page } = await b.newPage());
     await page.goto('/app/scan');
@@ -136,17 +136,30 @@ describe('pharmacist: scan and verify (/app/scan)', () => {
     expect(card.title).toBe('Do not dispense');
     expect(card.reasons).toContain('EXPIRED');
     expect(await page.textContent('#card .reason[data-code="EXPIRED"]')).toBe('Expired: expired on 2024-01-31.');
+    // Its own headline and next step (issue 13 §2), not one shared red card.
+    expect(await page.textContent('#card .next-step[data-reason="EXPIRED"] .next-step-title')).toBe('Expired');
+    expect(await page.textContent('#card .next-step-text')).toMatch(/return or destruction/);
   });
 
   it('a recalled package: red, "Recalled"', async () => {
     const card = await scan(code('R1', 'LOT-R', '291231'));
     expect(card).toMatchObject({ tone: 'red', reasons: ['RECALLED'], evidenceState: 'ok' });
+    expect(await page.textContent('#card .next-step[data-reason="RECALLED"] .next-step-title')).toBe('Recalled lot');
+    expect(await page.textContent('#card .next-step-text')).toMatch(/Quarantine it under the recall/);
+    expect(await page.textContent('#card .next-step-detail')).toMatch(/^Class II recall by .+: contamination\.$/);
+    // The recall entry is the proof (PROTOCOL §8.4), worded as proof, not as the green card's tick.
+    expect(await page.getAttribute('#card .evidence', 'data-proves')).toBe('RECALLED');
     await screenshot(page, 'scan-recalled');
   });
 
   it('an already dispensed package (a clone): red, "Already dispensed"', async () => {
     const card = await scan(code('A5', 'LOT-A', '291231'));
     expect(card).toMatchObject({ tone: 'red', reasons: ['ALREADY_DISPENSED'] });
+    expect(await page.textContent('#card .next-step .next-step-title')).toMatch(/^Suspected clone/);
+    expect(await page.textContent('#card .next-step-detail')).toMatch(
+      /^This serial was dispensed on \d{4}-\d{2}-\d{2}\.$/,
+    );
+    await screenshot(page, 'scan-already-dispensed');
   });
 
   it('GS typed in its other forms, and a scanner that sends no Enter', async () => {

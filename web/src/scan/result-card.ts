@@ -2,6 +2,7 @@
 import { h, fill } from '../common/dom';
 import { daysUntil, formatDateTime, formatDay, formatTime, sentence } from '../common/format';
 import { describeNdc } from '../../../src/gs1/ndc';
+import { nextStepFor } from '../common/reasons';
 import { EvidenceOutcome, REASON_TITLES, ScanRecord, Tone, toneOf, VerificationAnswer } from './answer';
 
 const ICONS: Record<Tone, string> = { green: '✓', amber: '!', red: '✕', grey: '?' };
@@ -115,7 +116,20 @@ function body(answer: VerificationAnswer, evidence: EvidenceOutcome | undefined,
     fact('GTIN', answer.asked.gtin),
     fact('Held by', item ? custodyText(item) : '—'),
   );
-  return h('div', { class: 'card-body' }, reasons, facts, evidenceLine(evidence, answer, tone));
+  return h('div', { class: 'card-body' }, nextStep(answer), reasons, facts, evidenceLine(evidence, answer, tone));
+}
+
+/** The reason that decides the card, as its own headline, and what to do about it now. */
+function nextStep(answer: VerificationAnswer): HTMLElement | null {
+  const next = nextStepFor(answer);
+  if (!next) return null;
+  return h(
+    'div',
+    { class: 'next-step', 'data-reason': next.code },
+    h('h3', { class: 'next-step-title' }, next.headline),
+    next.detail ? h('p', { class: 'next-step-detail' }, withPeriod(next.detail)) : null,
+    h('p', { class: 'next-step-text' }, h('strong', null, 'Next step: '), next.step),
+  );
 }
 
 function fact(term: string, value: string, modifier = ''): HTMLElement {
@@ -150,6 +164,7 @@ function custodyText(item: NonNullable<VerificationAnswer['item']>): string {
 const PROOF_OF: Record<string, string> = {
   RECALLED: 'the recall of this lot',
   ALREADY_DISPENSED: 'the dispensing of this serial',
+  QUARANTINED: 'the hold placed on this package',
 };
 
 function evidenceLine(evidence: EvidenceOutcome | undefined, answer: VerificationAnswer, tone: Tone): HTMLElement {
