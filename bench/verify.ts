@@ -156,7 +156,14 @@ interface Point {
   profileWindows?: { fromUs: number; toUs: number }[];
   statements?: StatementCost[];
   /** --cluster: the rich endpoint (the mix) from server A (primary only) and server C (primary + standbys). */
-  replicas?: { reads: string; result: LoadResult; cpu: CpuSplit; standbyMs: number }[];
+  replicas?: {
+    reads: string;
+    result: LoadResult;
+    cpu: CpuSplit;
+    standbyMs: number;
+    /** The server's peak RSS (VmHWM) at the end of the slices. */
+    peakRssMiB: number;
+  }[];
 }
 
 const serial = (k: number) => `S${String(k).padStart(9, '0')}`;
@@ -561,11 +568,12 @@ runBench(async (teardown) => {
         const result = combineResults(slicesBySide[i]);
         result.kept = [];
         const { standbyMs, ...cpu } = cpuBySide[i];
+        const peakRssMiB = processMemory(side.pid)?.peakRssMiB ?? NaN;
         note(
           `  rich endpoint x${CONCURRENCY}, ${side.reads}: ${count(result.throughput)} req/s, primary CPU ` +
             `${(cpu.postgresMs / result.completed).toFixed(3)} ms/req, standbys ${(standbyMs / result.completed).toFixed(3)} ms/req`,
         );
-        return { reads: side.reads, result, cpu, standbyMs };
+        return { reads: side.reads, result, cpu, standbyMs, peakRssMiB };
       });
     }
 
@@ -762,9 +770,12 @@ runBench(async (teardown) => {
   printTable('Goals (DESIGN.md §5)', goalRows);
   if (cluster) {
     printTable(
-      `Reads from standbys: the rich endpoint (the mix) x${CONCURRENCY}, ${ROUNDS} interleaved slices each (CPU ms per request)`,
+      `Reads from standbys: the rich endpoint (the mix) x${CONCURRENCY}, ${ROUNDS} interleaved slices each (CPU ms per request; ` +
+        `"ratio": req/s against primary only; "standby share": the standbys' part of PostgreSQL's CPU, replay included. ` +
+        `The servers' ReadDatabase.served counters are not exposed over HTTP, and the primary's transaction count does ` +
+        `not tell: each verification also writes its row on the primary)`,
       points.flatMap((point) =>
-        (point.replicas ?? []).map((side) => ({
+        (point.replicas ?? []).map((side, _i, all) => ({
           serials: count(point.serials),
           reads: side.reads,
           'req/s': count(side.result.throughput),
@@ -773,6 +784,9 @@ runBench(async (teardown) => {
           server: (side.cpu.serverMs / side.result.completed).toFixed(3),
           primary: (side.cpu.postgresMs / side.result.completed).toFixed(3),
           standbys: (side.standbyMs / side.result.completed).toFixed(3),
+          ratio: (side.result.throughput / all[0].result.throughput).toFixed(2),
+          'standby share': `${Math.round((100 * side.standbyMs) / (side.standbyMs + side.cpu.postgresMs))}%`,
+          'peak RSS MiB': count(side.peakRssMiB),
           failed: side.result.failed,
         })),
       ),
