@@ -204,6 +204,14 @@ export class LogRepository {
     return row;
   }
 
+  /** Stored checkpoints newest first, below `before` when given (keyset on the primary key, tree_size). */
+  async checkpointsBefore(before: number | undefined, limit: number): Promise<StoredCheckpoint[]> {
+    return this.db.query<StoredCheckpoint>(
+      'SELECT * FROM checkpoint WHERE tree_size < $1 ORDER BY tree_size DESC LIMIT $2',
+      [before ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+  }
+
   async checkpointAtLeast(size: number): Promise<StoredCheckpoint | undefined> {
     const [row] = await this.db.query<StoredCheckpoint>(
       'SELECT * FROM checkpoint WHERE tree_size >= $1 ORDER BY tree_size LIMIT 1',

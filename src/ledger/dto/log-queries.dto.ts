@@ -57,3 +57,16 @@ export class IndexParam {
   @IsIntegerParam(0)
   index!: number;
 }
+
+/** A page of the stored checkpoints, newest first, keyset by tree size (the table's primary key serves it). */
+export class CheckpointsQuery {
+  @ApiPropertyOptional({ ...INDEX, description: 'only checkpoints of a smaller tree (the previous page’s last size)' })
+  @IsOptional()
+  @IsIntegerParam(0)
+  before?: number;
+
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @IsIntegerParam(1, 1000)
+  limit = 100;
+}
