@@ -25,7 +25,7 @@ export function sizeChart(points: SizePoint[], width: number, now = Date.now()):
   const y = (size: number) => PAD.top + (1 - size / top) * (HEIGHT - PAD.top - PAD.bottom);
 
   const label = first
-    ? `Tree size grew from ${formatCount(first.size)} to ${formatCount(last.size)} entries between ${formatDateTime(first.t)} and ${formatDateTime(last.t)}, as seen by this browser.`
+    ? `Tree size grew from ${formatCount(first.size)} to ${formatCount(last.size)} entries between ${formatDateTime(first.t)} and ${formatDateTime(last.t)}.`
     : 'No checkpoints seen yet.';
   const chart = svg('svg', {
     class: 'chart',

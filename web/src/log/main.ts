@@ -224,15 +224,32 @@ function renderCheckpoint(): void {
   );
 }
 
+/** The tree's growth as the server recorded it (GET /v1/log/checkpoints, newest first): sizes and times only. */
+let history: SizePoint[] = [];
+
+async function loadHistory(): Promise<void> {
+  try {
+    const rows = await getJson<{ treeSize: number; createdAt: string }[]>('/v1/log/checkpoints?limit=1000');
+    history = rows.map((row) => ({ t: Date.parse(row.createdAt), size: row.treeSize }));
+  } catch {
+    history = [];
+  }
+  renderChart();
+}
+
 function renderChart(): void {
   const box = byId('chart');
   const sizes = load<SizePoint[]>(STORE.sizes, []);
-  fill(box, sizeChart(sizes, box.clientWidth || 600));
+  fill(box, sizeChart([...history, ...sizes], box.clientWidth || 600));
+  const plural = (n: number) => `${formatCount(n)} checkpoint${n === 1 ? '' : 's'}`;
   fill(
     byId('chart-caption'),
-    sizes.length
-      ? `${sizes.length} checkpoint${sizes.length === 1 ? '' : 's'} seen by this browser since ${formatDateTime(sizes[0].t)}.`
-      : '',
+    [
+      history.length ? `${plural(history.length)} from the server's history` : '',
+      sizes.length ? `${plural(sizes.length)} seen by this browser since ${formatDateTime(sizes[0].t)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ') + (history.length || sizes.length ? '.' : ''),
   );
 }
 
@@ -324,7 +341,7 @@ function sentenceOf(text: string): string {
 }
 
 function main(): void {
-  byId('check-now').addEventListener('click', () => void refresh());
+  byId('check-now').addEventListener('click', () => void refresh().then(loadHistory));
   let timer = window.setInterval(() => void refresh(), POLL_MS);
   document.addEventListener('visibilitychange', () => {
     window.clearInterval(timer);
@@ -335,7 +352,7 @@ function main(): void {
   });
   new ResizeObserver(() => renderChart()).observe(byId('chart'));
   render();
-  void refresh();
+  void refresh().then(loadHistory);
 }
 
 main();
