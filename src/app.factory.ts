@@ -7,6 +7,7 @@ import { migrate } from './database/migrate';
 import { requestLogger } from './common/request-logger';
 import { methodNotAllowed } from './common/method-not-allowed';
 import { RequestBodyInterceptor } from './auth/request-body';
+import { answerClientErrors } from './common/client-errors';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -33,6 +34,7 @@ export async function createApp(options: AppOptions, logger = createLogger(optio
   app.use(requestLogger(logger));
   app.use(methodNotAllowed(app));
   app.set('x-powered-by', false);
+  answerClientErrors(app.getHttpServer());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
