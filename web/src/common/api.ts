@@ -17,11 +17,22 @@ export interface ApiOptions {
   signal?: AbortSignal;
 }
 
-async function request(path: string, { token, signal }: ApiOptions, accept: string): Promise<Response> {
+async function request(
+  path: string,
+  { token, signal }: ApiOptions,
+  accept: string,
+  post?: { body: unknown; headers?: Record<string, string> },
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(path, {
-      headers: { Accept: accept, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      method: post ? 'POST' : 'GET',
+      headers: {
+        Accept: accept,
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(post ? { 'Content-Type': 'application/json', ...post.headers } : {}),
+      },
+      body: post ? JSON.stringify(post.body) : undefined,
       signal,
       cache: 'no-store',
     });
@@ -35,6 +46,15 @@ async function request(path: string, { token, signal }: ApiOptions, accept: stri
 
 export async function getJson<T>(path: string, options: ApiOptions = {}): Promise<T> {
   return (await request(path, options, 'application/json')).json() as Promise<T>;
+}
+
+/** A JSON body posted, its JSON answer (`headers`: e.g. a CSRF token). */
+export async function postJson<T>(
+  path: string,
+  body: unknown,
+  options: ApiOptions & { headers?: Record<string, string> } = {},
+): Promise<T> {
+  return (await request(path, options, 'application/json', { body, headers: options.headers })).json() as Promise<T>;
 }
 
 export async function getText(path: string, options: ApiOptions = {}): Promise<string> {

@@ -18,7 +18,7 @@
 import { bytesToBase64 } from '../../../src/bytes';
 import type { LedgerEvent, SignedEvent } from '../../../src/protocol/event';
 import { keyIdOf, signedEventBytes } from '../../../src/signing/event-signing';
-import { ApiError } from './api';
+import { ApiError, postJson } from './api';
 
 export type { SignedEvent } from '../../../src/protocol/event';
 
@@ -125,39 +125,13 @@ export async function registerDeviceKey(label: string, options: RegisterOptions 
   const publicKey = bytesToBase64(publicKeyBytes);
   const keyId = keyIdOf(publicKeyBytes);
   const csrf = cookie('rxledger_csrf');
-  let response: Response;
-  try {
-    response = await fetch(options.endpoint ?? '/app/devices', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        ...(csrf ? { 'X-CSRF-Token': csrf } : {}),
-        ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-      },
-      body: JSON.stringify({ publicKey, label }),
-    });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'the server could not be reached: check the network connection');
-  }
-  const answer = (await response.json().catch(() => null)) as {
-    keyId?: string;
-    gln?: string;
-    label?: string;
-    error?: { code: string; message: string; details?: unknown };
-  } | null;
-  if (!response.ok) {
-    const error = answer?.error;
-    throw new ApiError(
-      response.status,
-      error?.code ?? 'HTTP_' + response.status,
-      error?.message ?? 'refused',
-      error?.details,
-    );
-  }
+  const answer = await postJson<{ keyId?: string; gln?: string; label?: string }>(
+    options.endpoint ?? '/app/devices',
+    { publicKey, label },
+    { token: options.token, headers: csrf ? { 'X-CSRF-Token': csrf } : {} },
+  );
   if (answer?.keyId !== keyId || typeof answer.gln !== 'string') {
-    throw new ApiError(response.status, 'DEVICE_KEY_MISMATCH', 'the server registered another key than this one');
+    throw new ApiError(200, 'DEVICE_KEY_MISMATCH', 'the server registered another key than this one');
   }
   const info: DeviceKeyInfo = { keyId, label: answer.label ?? label, gln: answer.gln };
   await store.put({ ...info, publicKey, privateKey: pair.privateKey });

@@ -8,7 +8,7 @@
 import { unitCode } from '../../../src/protocol/item-code';
 import type { SignedEvent } from '../../../src/protocol/event';
 import type { UnsignedEvent } from '../common/device-key';
-import { ApiError } from '../common/api';
+import { postJson } from '../common/api';
 
 /** The unit a card is about. */
 export interface ScannedUnit {
@@ -110,32 +110,6 @@ export async function postSignedEvent(
   signed: SignedEvent<unknown>,
   { token = null, origin = '' }: { token?: string | null; origin?: string } = {},
 ): Promise<{ index: number }> {
-  let response: Response;
-  try {
-    response = await fetch(`${origin}/v1/events`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(signed),
-    });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'the server could not be reached: check the network connection');
-  }
-  const answer = (await response.json().catch(() => null)) as {
-    index?: number;
-    error?: { code: string; message: string; details?: unknown };
-  } | null;
-  if (!response.ok || typeof answer?.index !== 'number') {
-    const error = answer?.error;
-    throw new ApiError(
-      response.status,
-      error?.code ?? `HTTP_${response.status}`,
-      error?.message ?? 'refused',
-      error?.details,
-    );
-  }
-  return { index: answer.index };
+  const { index } = await postJson<{ index: number }>(`${origin}/v1/events`, signed, { token });
+  return { index };
 }
