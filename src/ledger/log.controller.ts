@@ -6,7 +6,6 @@ import { Principal } from '../auth/principal';
 import { ValidationError } from '../common/app-error';
 import { CheckpointsQuery, ConsistencyQuery, InclusionQuery, IndexParam } from './dto/log-queries.dto';
 import { CheckpointService } from './checkpoint.service';
-import { LogRepository } from './log.repository';
 import { LogService } from './log.service';
 
 @ApiTags('log')
@@ -15,21 +14,14 @@ export class LogController {
   constructor(
     private readonly log: LogService,
     private readonly checkpoints: CheckpointService,
-    private readonly repository: LogRepository,
   ) {}
 
   @Get('checkpoints')
   @Public()
   @Header('Cache-Control', 'no-cache')
   @ApiOperation({ summary: "The log's stored checkpoints, newest first, paged by tree size (the tree's growth)" })
-  async checkpointHistory(@Query() { before, limit }: CheckpointsQuery) {
-    const rows = await this.repository.checkpointsBefore(before, limit);
-    return rows.map((row) => ({
-      treeSize: Number(row.tree_size),
-      rootHash: row.root_hash.toString('base64'),
-      createdAt: row.created_at.toISOString(),
-      note: row.note,
-    }));
+  checkpointHistory(@Query() { before, limit }: CheckpointsQuery) {
+    return this.log.checkpointHistory(before, limit);
   }
 
   @Get('checkpoint')

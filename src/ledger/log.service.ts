@@ -53,6 +53,17 @@ export class LogService {
     return acceptedAt ? Math.max(0, Date.now() - acceptedAt.getTime()) : null;
   }
 
+  /** Stored checkpoints newest first, of trees smaller than `before` when given: the tree's growth. */
+  async checkpointHistory(before: number | undefined, limit: number) {
+    const rows = await this.log.checkpointsBefore(before, limit);
+    return rows.map((row) => ({
+      treeSize: Number(row.tree_size),
+      rootHash: bytesToBase64(row.root_hash),
+      createdAt: row.created_at.toISOString(),
+      note: row.note,
+    }));
+  }
+
   latest(): PublishedCheckpoint {
     const latest = this.checkpoints.latest();
     if (!latest) throw new LedgerError('NO_CHECKPOINT', 'no checkpoint has been published yet');
