@@ -222,15 +222,10 @@ function evidenceDetails(proves: EvidenceReason, facts: PackageFacts): EvidenceD
   if (proves === 'ALREADY_DISPENSED') return details;
   details.by = { gln: facts.evidence_actor!, name: facts.evidence_actor_name };
   const body = facts.evidence_body ?? {};
-  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  if (proves === 'ILLEGITIMATE') {
-    const report = (body.report ?? {}) as Record<string, unknown>;
-    details.reason = text(report.description);
-    details.classification = text(report.classification);
-  } else {
-    details.reason = text(body.reason);
-    details.classification = text(body.classification);
-  }
-  for (const key of ['reason', 'classification'] as const) if (details[key] === undefined) delete details[key];
+  // An illegitimate report says why in its description; a recall or quarantine in its reason.
+  const said = proves === 'ILLEGITIMATE' ? ((body.report ?? {}) as Record<string, unknown>) : body;
+  const reason = proves === 'ILLEGITIMATE' ? said.description : said.reason;
+  if (typeof reason === 'string') details.reason = reason;
+  if (typeof said.classification === 'string') details.classification = said.classification;
   return details;
 }
