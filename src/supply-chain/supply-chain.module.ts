@@ -16,6 +16,8 @@ import {
 } from './custody.event-types';
 import { CustodyRepository } from './custody.repository';
 import { CustodyStore } from './custody.store';
+import { ReceivingController } from './receiving.controller';
+import { ReceivingService } from './receiving.service';
 
 /**
  * The custody domain every role shares: items, containers, shipments and holds; the rules of the custody events
@@ -24,7 +26,8 @@ import { CustodyStore } from './custody.store';
  */
 @Module({
   imports: [LedgerModule],
-  providers: [CustodyRepository, CustodyViewsRepository, CustodyViewsService],
+  controllers: [ReceivingController],
+  providers: [CustodyRepository, CustodyViewsRepository, CustodyViewsService, ReceivingService],
   exports: [CustodyRepository, CustodyViewsService],
 })
 export class SupplyChainModule implements OnModuleInit {
