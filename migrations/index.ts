@@ -4,6 +4,7 @@ import { Verification1763949600000 } from './1763949600000-Verification';
 import { Reports1763956800000 } from './1763956800000-Reports';
 import { EpcisCapture1764950400000 } from './1764950400000-EpcisCapture';
 import { EpcisXmlReportFormat1764957600000 } from './1764957600000-EpcisXmlReportFormat';
+import { People1764986400000 } from './1764986400000-People';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Reports1763956800000,
   EpcisCapture1764950400000,
   EpcisXmlReportFormat1764957600000,
+  People1764986400000,
 ];

@@ -20,6 +20,7 @@ import { DispensersModule } from './dispensers/dispensers.module';
 import { VerificationModule } from './verification/verification.module';
 import { ReportsModule } from './reports/reports.module';
 import { EpcisRestModule } from './epcis-rest/epcis-rest.module';
+import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
 
 export interface AppOptions {
@@ -69,6 +70,8 @@ export class AppModule {
         ReportsModule,
         EpcisRestModule,
         HealthModule,
+        // Before WebModule: its GET /app/:page would otherwise answer /app/devices and /app/directory.
+        PeopleModule,
         WebModule,
       ],
       providers: [

@@ -33,6 +33,7 @@ import {
   RecallType,
 } from '../../src/manufacturers/manufacturer.event-types';
 import * as registry from '../../src/parties/registry.event-types';
+import { PEOPLE_ERRORS } from '../../src/people/people.errors';
 import * as custody from '../../src/supply-chain/custody.event-types';
 import {
   CommissionBody,
@@ -480,6 +481,13 @@ describe('docs/PROTOCOL.md tables match the code', () => {
       'DATABASE_UNAVAILABLE',
     ]) {
       expect(rows.has(code)).toBe(true);
+    }
+  });
+
+  it('lists every code of people and sessions (§3.4) with its HTTP status', () => {
+    const rows = errorRows();
+    for (const [code, status] of Object.entries(PEOPLE_ERRORS)) {
+      expect([code, rows.get(code)?.match(/\d{3}/)?.[0]]).toEqual([code, String(status)]);
     }
   });
 
