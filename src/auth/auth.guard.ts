@@ -4,12 +4,14 @@ import type { Request } from 'express';
 import { AuthError } from '../common/app-error';
 import { PartyRole } from '../protocol/registry';
 import { TokensService, TooManyAuthFailuresError } from '../parties/tokens.service';
+import { SessionsService } from '../people/sessions.service';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import { Principal } from './principal';
 
 /**
- * Every route needs a bearer token unless marked `@Public()`: the operator's configured token, or a party's API
- * token. `@Auth(...roles)` narrows who may call. 401 for a missing or unknown token, 403 for a wrong role, 429 for a
+ * Every route needs a credential unless marked `@Public()`: a bearer token (the operator's configured token, or a
+ * party's API token: machines) or, without one, a person's session cookie (SessionsService: expiry, and the CSRF
+ * token on every state-changing request; PROTOCOL §3.4). `@Auth(...roles)` narrows who may call (party roles). 401 for a missing or unknown token, 403 for a wrong role, 429 for a
  * client address that presented too many unknown tokens (TokensService.authenticate).
  */
 @Injectable()
@@ -17,6 +19,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokensService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,11 +30,18 @@ export class AuthGuard implements CanActivate {
     if (isPublic) {
       // Public routes still learn who calls when a token is given (e.g. to show more to a regulator).
       if (token) request.principal = (await this.authenticate(token, request)) ?? undefined;
+      // A session that has ended or lacks its CSRF token only makes the caller anonymous here.
+      else request.principal = await this.sessions.authenticate(request).catch(() => undefined);
       return true;
     }
-    if (!token) throw AuthError.unauthenticated('an Authorization: Bearer <token> header is required');
-    const principal = await this.authenticate(token, request);
-    if (!principal) throw AuthError.unauthenticated('the bearer token is unknown or revoked');
+    const principal = token ? await this.authenticate(token, request) : await this.sessions.authenticate(request);
+    if (!principal) {
+      throw AuthError.unauthenticated(
+        token
+          ? 'the bearer token is unknown or revoked'
+          : 'an Authorization: Bearer <token> header (machines) or a session cookie (people: sign in) is required',
+      );
+    }
     const roles = this.reflector.getAllAndOverride<PartyRole[]>(ROLES_KEY, targets) ?? [];
     if (roles.length > 0 && !roles.includes(principal.role)) {
       throw AuthError.forbidden(`this needs the role ${roles.join(' or ')}; the caller is a ${principal.role}`);

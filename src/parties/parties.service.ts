@@ -78,9 +78,14 @@ export class PartiesService implements OnApplicationBootstrap {
     return { party: await this.get(dto.gln), receipt };
   }
 
-  async addKey(gln: string, dto: AddKeyDto): Promise<{ key: KeyView; receipt: Receipt }> {
+  /** `device`: a browser's device key names its device and person in the logged event (PROTOCOL §3.4). */
+  async addKey(
+    gln: string,
+    dto: AddKeyDto,
+    device?: KeyAddBodyDto['device'],
+  ): Promise<{ key: KeyView; receipt: Receipt }> {
     await this.get(gln);
-    const body: KeyAddBodyDto = { gln, publicKey: dto.publicKey };
+    const body: KeyAddBodyDto = { gln, publicKey: dto.publicKey, ...(device ? { device } : {}) };
     const keyId = keyIdOf(base64ToBytes(dto.publicKey));
     const receipt = await this.operator.submit({
       type: 'key.add',

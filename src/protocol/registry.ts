@@ -56,6 +56,8 @@ export interface PartyRegisterBody {
 export interface KeyAddBody {
   gln: string;
   publicKey: string;
+  /** A browser's device key (§3.4): which device of the party, and whose, holds it. Informative only. */
+  device?: { id: string; label: string; person?: string };
 }
 
 export interface KeyRevokeBody {

@@ -14,7 +14,7 @@ export interface WebFile {
   immutable: boolean;
 }
 
-export const PAGES = ['index', 'scan', 'regulator', 'log'] as const;
+export const PAGES = ['index', 'scan', 'regulator', 'log', 'signin', 'people'] as const;
 export type PageName = (typeof PAGES)[number];
 
 const TYPES: Record<string, string> = {

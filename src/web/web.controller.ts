@@ -49,15 +49,22 @@ export class WebController {
     this.sendPage('index', request, response);
   }
 
-  /** Who the bearer token belongs to: the pages show it after sign-in. */
+  /** Who the bearer token or the session cookie belongs to: the pages show it after sign-in. */
   @Get('app/session')
   @Auth()
-  @ApiOperation({ summary: 'The caller of this token: GLN, role and name (the web pages show it after sign-in)' })
+  @ApiOperation({
+    summary: 'The caller: GLN, role and name of the party, and the signed-in person (the pages show it after sign-in)',
+  })
   async session(@CurrentPrincipal() principal: Principal) {
     if (principal.kind === 'operator')
       return { gln: principal.gln, role: principal.role, name: this.config.OPERATOR_NAME };
     const party = await this.parties.get(principal.gln);
-    return { gln: principal.gln, role: principal.role, name: party.name };
+    return {
+      gln: principal.gln,
+      role: principal.role,
+      name: party.name,
+      ...(principal.person ? { person: principal.person } : {}),
+    };
   }
 
   /** The regulator page's alert list: every party's alerts (the role endpoints show a party only its own). */

@@ -7,7 +7,7 @@ import { KeyAddBodyDto, PartyRegisterBodyDto } from './registry-bodies.dto';
 export class RegisterPartyDto extends PartyRegisterBodyDto {}
 
 /** POST /v1/parties/:gln/keys */
-export class AddKeyDto extends OmitType(KeyAddBodyDto, ['gln'] as const) {}
+export class AddKeyDto extends OmitType(KeyAddBodyDto, ['gln', 'device'] as const) {}
 
 /** POST /v1/parties/:gln/keys/:keyId/revoke */
 export class RevokeKeyDto {

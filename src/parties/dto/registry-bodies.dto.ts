@@ -7,6 +7,7 @@ import {
   IsIn,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   ValidateNested,
@@ -73,6 +74,20 @@ export class PartyRegisterBodyDto {
   publicKeys!: string[];
 }
 
+/** A `key.add` of a browser's device key names the device and the person whose browser holds it (PROTOCOL §3.4). */
+export class KeyDeviceDto {
+  @IsUUID()
+  id!: string;
+
+  @IsString()
+  @Length(1, 100)
+  label!: string;
+
+  @IsOptional()
+  @IsUUID()
+  person?: string;
+}
+
 /** Body of a `key.add` event. */
 export class KeyAddBodyDto {
   @IsGln()
@@ -80,6 +95,11 @@ export class KeyAddBodyDto {
 
   @Matches(PUBLIC_KEY_PATTERN, { message: PUBLIC_KEY_MESSAGE })
   publicKey!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeyDeviceDto)
+  device?: KeyDeviceDto;
 }
 
 /** Body of a `key.revoke` event. */
