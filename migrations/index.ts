@@ -5,6 +5,7 @@ import { Reports1763956800000 } from './1763956800000-Reports';
 import { EpcisCapture1764950400000 } from './1764950400000-EpcisCapture';
 import { EpcisXmlReportFormat1764957600000 } from './1764957600000-EpcisXmlReportFormat';
 import { People1764986400000 } from './1764986400000-People';
+import { AlertTriage1764993600000 } from './1764993600000-AlertTriage';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   EpcisCapture1764950400000,
   EpcisXmlReportFormat1764957600000,
   People1764986400000,
+  AlertTriage1764993600000,
 ];

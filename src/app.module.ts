@@ -19,6 +19,7 @@ import { DistributorsModule } from './distributors/distributors.module';
 import { DispensersModule } from './dispensers/dispensers.module';
 import { VerificationModule } from './verification/verification.module';
 import { ReportsModule } from './reports/reports.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { EpcisRestModule } from './epcis-rest/epcis-rest.module';
 import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
@@ -68,6 +69,7 @@ export class AppModule {
         DispensersModule,
         VerificationModule,
         ReportsModule,
+        AlertsModule,
         EpcisRestModule,
         HealthModule,
         // Before WebModule: its GET /app/:page would otherwise answer /app/devices and /app/directory.

@@ -79,6 +79,8 @@ import {
 import { formatKeyFile, parseKeyFile } from '../../src/signing/key-file';
 import { REASONS } from '../../src/verification/verdict';
 import { VERIFICATION_ERRORS } from '../../src/verification/verification.errors';
+import { ALERT_ERRORS } from '../../src/alerts/alerts.errors';
+import { ALERT_KINDS } from '../../src/alerts/alert-rules';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PROTOCOL = fs.readFileSync(path.join(ROOT, 'docs', 'PROTOCOL.md'), 'utf8');
@@ -482,6 +484,16 @@ describe('docs/PROTOCOL.md tables match the code', () => {
     ]) {
       expect(rows.has(code)).toBe(true);
     }
+  });
+
+  it('lists every alert triage code (§8.6) with its HTTP status, and the kinds in their order', () => {
+    const rows = errorRows();
+    for (const [code, status] of Object.entries(ALERT_ERRORS)) {
+      expect([code, rows.get(code)?.match(/\d{3}/)?.[0]]).toEqual([code, String(status)]);
+    }
+    const section = PROTOCOL.slice(PROTOCOL.indexOf('### 8.6'), PROTOCOL.indexOf('## 9.'));
+    const order = /first of its reasons in this order: ([^.]+)\./.exec(section.replace(/\n/g, ' '))![1];
+    expect([...order.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1])).toEqual([...ALERT_KINDS]);
   });
 
   it('lists every code of people and sessions (§3.4) with its HTTP status', () => {
