@@ -12,17 +12,22 @@
  *     same run), inclusion proofs for random indexes, consistency proofs from random sizes to the full tree.
  *  3. In this process, the code behind the endpoints (LogService → TreeService → LogRepository): every proof with
  *     an empty tile cache (cold), then with a filled one (warm).
+ *  --profile: the server runs under `node --cpu-prof`; its self time during the proof slices at the highest
+ *     --concurrency is summarized per endpoint (top functions and areas) once it has stopped.
  *  4. Checks: the checkpoint's signature with the key the benchmark configured; its root against a root recomputed
  *     here from the leaves; a sample of the HTTP and in-process proofs with the pure verifiers (src/merkle); and
  *     that a corrupted proof fails. Any failure fails the run.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { Pool } from 'pg';
 import { openCheckpoint } from '../src/checkpoint';
 import { equalBytes } from '../src/bytes';
 import { Hash, verifyConsistency, verifyInclusion } from '../src/merkle';
 import { tileWidth } from '../src/merkle/tiles';
 import { BenchArgs } from './lib/args';
+import { CpuProfileSummary, profileClockUs, summarizeCpuProfiles } from './lib/cpu-profile';
 import { HttpClient, KeptResponse, LoadRequest, LoadResult, closedLoop, combineResults } from './lib/http-load';
 import { openInProcessLedger } from './lib/ledger';
 import { machineInfo } from './lib/machine';
@@ -52,6 +57,7 @@ const SEED = args.number('seed', 1);
 const SEED_PARALLEL = args.number('seed-parallel', 2);
 const SEED_CHUNK = args.number('seed-chunk', 100_000);
 const KEEP = args.flag('keep');
+const PROFILE = args.flag('profile');
 /** The server's tile cache holds 8,192 tiles (TILE_CACHE_SIZE in src/ledger/tree.service.ts). */
 const CACHE_SWEEP_TILES = args.number('cache-sweep', 8192);
 /** Every KEEP_EVERY-th HTTP response is kept and verified after the run. */
@@ -106,6 +112,11 @@ runBench(async (teardown) => {
   const watcher = await CheckpointWatcher.start(pool);
   teardown.add('stop watching checkpoints', () => watcher.close());
 
+  const profileDir = path.join(database.dataDir, 'cpu-profile');
+  if (PROFILE) {
+    fs.mkdirSync(profileDir);
+    process.env.BENCH_SERVER_NODE_ARGS = `${process.env.BENCH_SERVER_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
+  }
   const server = await startServer({ databaseUrl: database.url, dataDir: database.dataDir });
   teardown.add('stop the server', () => server.stop());
   await watcher.until(1, 30_000);
@@ -186,17 +197,23 @@ runBench(async (teardown) => {
   // Each row is measured in ROUNDS slices interleaved with the other rows of its concurrency, so that the
   // background load of this shared machine, which drifts, weighs on the baseline and the proofs alike.
   const http: (HttpPhase & { concurrency: number })[] = [];
+  /** --profile: when the server served each endpoint at the highest concurrency (profile clock). */
+  const profileWindows = new Map<HttpPhase['endpoint'], { fromUs: number; toUs: number }[]>();
   for (const concurrency of CONCURRENCY) {
     const slices = new Map(endpoints.map((endpoint) => [endpoint, { results: [] as LoadResult[], peakRss: 0 }]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const endpoint of endpoints) {
         const sampler = new RssSampler(server.pid).start();
+        const fromUs = profileClockUs();
         const result = await closedLoop(client, {
           concurrency,
           durationMs: DURATION_MS / ROUNDS,
           next: request[endpoint],
           keep: (i) => i % KEEP_EVERY === 0,
         });
+        if (concurrency === Math.max(...CONCURRENCY)) {
+          profileWindows.set(endpoint, [...(profileWindows.get(endpoint) ?? []), { fromUs, toUs: profileClockUs() }]);
+        }
         const slice = slices.get(endpoint)!;
         slice.results.push(result);
         slice.peakRss = Math.max(slice.peakRss, sampler.stop());
@@ -446,6 +463,31 @@ runBench(async (teardown) => {
       `${count(serverAtEnd?.rssMiB ?? NaN)} MiB at the end, peak ${count(serverAtEnd?.peakRssMiB ?? NaN)} MiB (VmHWM, integration included). ` +
       `Tiles per level: ${tiles.map(count).join(' / ')} (last one partial: ${tileWidth(0, Math.floor(LEAVES / 256), LEAVES) > 0}).`,
   );
+  if (PROFILE) {
+    // The profile is written when the server exits.
+    await server.stop();
+    const profiles: { endpoint: string; summary: CpuProfileSummary }[] = [...profileWindows].map(
+      ([endpoint, windows]) => ({ endpoint, summary: summarizeCpuProfiles(profileDir, windows) }),
+    );
+    for (const { endpoint, summary } of profiles) {
+      const total = summary.totalMs;
+      printTable(
+        `Server CPU profile, ${endpoint} x${Math.max(...CONCURRENCY)} slices (busy ${count(total)} ms, idle ${count(summary.idleMs)} ms): by area`,
+        summary.byArea
+          .slice(0, 10)
+          .map((a) => ({ area: a.area, 'self ms': count(a.selfMs), '%': ((a.selfMs * 100) / total).toFixed(1) })),
+      );
+      printTable(
+        `... top functions`,
+        summary.top.slice(0, 15).map((f) => ({
+          function: f.name,
+          where: f.where,
+          'self ms': count(f.selfMs),
+          '%': ((f.selfMs * 100) / total).toFixed(1),
+        })),
+      );
+    }
+  }
   const loadAverageAtEnd = os.loadavg()[0];
   console.log(
     `machine: ${machine.cpus} CPUs, node ${machine.node}; load average (1 min) ${machine.loadAverage1m} at the start, ` +

@@ -23,6 +23,12 @@ export class CountingLogRepository extends LogRepository {
     this.tileReads++;
     return super.treeHashes(...args);
   }
+
+  /** Several tiles in one round trip: each tile counts as one read. */
+  override tileRows(...args: Parameters<LogRepository['tileRows']>): ReturnType<LogRepository['tileRows']> {
+    this.tileReads += args[0].length;
+    return super.tileRows(...args);
+  }
 }
 
 export interface InProcessLedger {

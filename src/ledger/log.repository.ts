@@ -187,6 +187,35 @@ export class LogRepository {
     ]);
   }
 
+  /**
+   * The stored hashes of several tiles in one round trip: tile level 0 from `log_entry.leaf_hash`, the others from
+   * `tree_hash`, each tile given as its tile level and the range [from, from + count) of its hashes' indexes. Rows
+   * come in no particular order.
+   */
+  async tileRows(
+    tiles: readonly { tileLevel: number; from: number; count: number }[],
+    sql: Sql = this.db,
+  ): Promise<{ lvl: number; idx: number; hash: Buffer }[]> {
+    const leaves = tiles.filter((t) => t.tileLevel === 0);
+    const upper = tiles.filter((t) => t.tileLevel > 0);
+    return sql.query(
+      `SELECT 0 AS lvl, e.idx, e.leaf_hash AS hash
+         FROM unnest($1::bigint[], $2::bigint[]) AS r(lo, hi)
+         CROSS JOIN LATERAL (SELECT idx, leaf_hash FROM log_entry WHERE idx >= r.lo AND idx < r.hi) e
+       UNION ALL
+       SELECT r.lvl, t.idx, t.hash
+         FROM unnest($3::smallint[], $4::bigint[], $5::bigint[]) AS r(lvl, lo, hi)
+         CROSS JOIN LATERAL (SELECT idx, hash FROM tree_hash WHERE tile_level = r.lvl AND idx >= r.lo AND idx < r.hi) t`,
+      [
+        leaves.map((t) => t.from),
+        leaves.map((t) => t.from + t.count),
+        upper.map((t) => t.tileLevel),
+        upper.map((t) => t.from),
+        upper.map((t) => t.from + t.count),
+      ],
+    );
+  }
+
   /** Leaf data bundles for [from, from + count): accepted_at, event hash and signature of each entry. */
   async leafData(
     from: number,

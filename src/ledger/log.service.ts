@@ -132,8 +132,8 @@ export class LogService {
     if (index >= treeSize) {
       throw new LedgerError('INDEX_OUT_OF_RANGE', `index ${index} is not in a tree of ${treeSize} leaves`);
     }
-    const [leaf] = await this.tree.nodeHashes([{ level: 0, index }], treeSize);
-    const hashes = await this.tree.inclusionProof(index, treeSize);
+    // The leaf and its proof come from the same tiles: one read at most.
+    const { leaf, hashes } = await this.tree.inclusion(index, treeSize);
     return {
       leafIndex: index,
       treeSize,

@@ -38,6 +38,22 @@ export class TreeFault extends Error {
   }
 }
 
+/** An inclusion proof with the hash of the leaf it proves, as read from the stored tree. */
+export interface InclusionWithLeaf {
+  leaf: Hash;
+  hashes: Hash[];
+}
+
+/** A tile wanted by a proof: its coordinates and how many of its hashes the proof's tree holds. */
+interface TileWant {
+  key: string;
+  level: number;
+  index: number;
+  width: number;
+}
+
+const tileKey = (level: number, index: number) => `${level}/${index}`;
+
 /** Slots of TileNodes: the 256 stored hashes, then the 128, 64, ..., 2 complete subtrees above them in the tile. */
 const TILE_SLOTS = 2 * TILE_WIDTH - 2;
 const levelStart = (levelInTile: number) => 2 * TILE_WIDTH - (2 * TILE_WIDTH) / 2 ** levelInTile;
@@ -90,8 +106,10 @@ class TileNodes {
  */
 @Injectable()
 export class TreeService {
-  private readonly tiles = new Map<string, TileNodes>();
-  private readonly proofs = new Map<string, Hash[]>();
+  private readonly tileCache = new Map<string, TileNodes>();
+  private readonly proofs = new Map<string, InclusionWithLeaf>();
+  /** Tile reads in flight, by tile key: concurrent proofs over the same tile share one read. */
+  private readonly reading = new Map<string, { width: number; tile: Promise<TileNodes> }>();
   private readonly logger = new Logger(TreeService.name);
   private readonly trustedRoots = new Map<number, Hash>();
   /** Set once the stored tree was found not to match its entries: from then on no tile or proof is served. */
@@ -110,7 +128,7 @@ export class TreeService {
   /** Stops serving tiles and proofs: what the stored tree would give no longer verifies. */
   reportFault(message: string): void {
     this.faultFound = message;
-    this.tiles.clear();
+    this.tileCache.clear();
     this.proofs.clear();
   }
 
@@ -192,31 +210,34 @@ export class TreeService {
   }
 
   /**
-   * A proof built from stored tiles for a size whose root this process computed itself is verified, with the leaf
-   * recomputed from the entry, before it is served: a row changed while the server runs then stops the tree being
-   * served (and signed over) instead of handing out proofs that do not verify.
+   * A proof built from stored tiles for a size whose root this process computed itself (from the entries) is
+   * verified against that root, with the leaf hash the same tiles give, before it is served: a stored hash changed
+   * while the server runs then stops the tree being served (and signed over) instead of handing out proofs that do
+   * not verify. It costs no read: the leaf comes with the proof's tiles. (Callers that serve an entry's leaf data
+   * with the proof, verification's evidence, also compare that data's hash with the leaf: `checkLeafData`.)
    */
-  private async checkInclusion(index: number, treeSize: number, proof: Hash[]): Promise<void> {
+  private checkInclusion(index: number, treeSize: number, proof: InclusionWithLeaf): void {
     const root = this.trustedRoots.get(treeSize);
-    if (!root) return;
-    const [entry] = await this.log.leafData(index, 1);
-    let leaf: Hash | undefined;
-    try {
-      leaf = leafHash(
-        encodeLeaf({
-          acceptedAtMs: entry.accepted_at.getTime(),
-          eventHash: entry.event_hash,
-          signature: entry.signature,
-        }),
-      );
-    } catch {
-      leaf = undefined;
-    }
-    if (leaf && verifyInclusion(leaf, index, treeSize, proof, root)) return;
-    const message = `the stored tree gives entry ${index} an inclusion proof that does not verify against the root of checkpoint ${treeSize}`;
+    if (!root || verifyInclusion(proof.leaf, index, treeSize, proof.hashes, root)) return;
+    this.fail(
+      `the stored tree gives entry ${index} an inclusion proof that does not verify against the root of checkpoint ${treeSize}`,
+    );
+  }
+
+  /**
+   * Checks that an entry's leaf data, as read from its row, hashes to the leaf hash the stored tree proves
+   * (RFC 9162 §2.1.1: the leaf hash is SHA-256(0x00 || leaf)); a difference means a row was changed and is a fault.
+   */
+  checkLeafData(index: number, leafData: Uint8Array, leaf: Hash): void {
+    if (equalBytes(leafHash(leafData), leaf)) return;
+    this.fail(`the leaf data of entry ${index} does not hash to the leaf hash of the stored tree`);
+  }
+
+  private fail(message: string): never {
     this.logger.error(`${message}; tiles and proofs withheld, integration halted — run \`rxledger audit\``);
     this.reportFault(message);
     this.assertSound();
+    throw new Error(message);
   }
 
   private assertSound(): void {
@@ -237,23 +258,20 @@ export class TreeService {
     return Array.from({ length: width }, (_, i) => tile.hash(0, i));
   }
 
-  /** Hashes of complete subtrees of a tree of `treeSize` leaves. */
+  /** Hashes of complete subtrees of a tree of `treeSize` leaves; the tiles not cached are read in one round trip. */
   async nodeHashes(ids: readonly NodeId[], treeSize: number): Promise<Hash[]> {
     this.assertSound();
     const located = ids.map((id) => ({ id, at: tileForNode(id) }));
-    const wanted = new Map<string, { level: number; index: number; width: number }>();
+    const wanted = new Map<string, TileWant>();
     for (const { at } of located) {
+      const key = tileKey(at.tileLevel, at.tileIndex);
+      if (wanted.has(key)) continue;
       const width = tileWidth(at.tileLevel, at.tileIndex, treeSize);
-      wanted.set(`${at.tileLevel}/${at.tileIndex}`, { level: at.tileLevel, index: at.tileIndex, width });
+      wanted.set(key, { key, level: at.tileLevel, index: at.tileIndex, width });
     }
-    const loaded = new Map<string, TileNodes>();
-    await Promise.all(
-      [...wanted].map(async ([key, t]) => {
-        if (t.width > 0) loaded.set(key, await this.tile(t.level, t.index, t.width));
-      }),
-    );
+    const loaded = await this.tiles([...wanted.values()].filter((t) => t.width > 0));
     return located.map(({ id, at }) => {
-      const key = `${at.tileLevel}/${at.tileIndex}`;
+      const key = tileKey(at.tileLevel, at.tileIndex);
       const tile = loaded.get(key);
       if (!tile || at.offset + at.count > wanted.get(key)!.width) {
         throw new Error(`node ${id.level}/${id.index} is not complete in a tree of ${treeSize} leaves`);
@@ -267,12 +285,22 @@ export class TreeService {
    * commissioning or shipment all prove the same entry against it.
    */
   async inclusionProof(index: number, treeSize: number): Promise<Hash[]> {
+    return (await this.inclusion(index, treeSize)).hashes;
+  }
+
+  /**
+   * The inclusion proof of leaf `index` in a tree of `treeSize` leaves and that leaf's hash, from the same tiles
+   * (the leaf's sibling lies in the leaf's own tile): one read at most, none when the tiles are cached.
+   */
+  async inclusion(index: number, treeSize: number): Promise<InclusionWithLeaf> {
     this.assertSound();
     const key = `${index}:${treeSize}`;
     let proof = this.proofs.get(key);
     if (!proof) {
-      proof = await this.prove(planInclusion(index, treeSize), treeSize);
-      await this.checkInclusion(index, treeSize, proof);
+      const plan = planInclusion(index, treeSize);
+      const [leaf, ...nodes] = await this.nodeHashes([{ level: 0, index }, ...plan.nodes], treeSize);
+      proof = { leaf, hashes: plan.build(nodes) };
+      this.checkInclusion(index, treeSize, proof);
       if (this.proofs.size >= PROOF_CACHE_SIZE) this.proofs.delete(this.proofs.keys().next().value!);
       this.proofs.set(key, proof);
     }
@@ -290,35 +318,84 @@ export class TreeService {
 
   /** Tile (level, index) with at least its first `width` hashes: from the cache, or read and cached. */
   private async tile(level: number, index: number, width: number): Promise<TileNodes> {
-    const key = `${level}/${index}`;
-    const cached = this.tiles.get(key);
-    if (cached && cached.width >= width) {
-      // Refresh its position in the LRU order.
-      this.tiles.delete(key);
-      this.tiles.set(key, cached);
-      return cached;
+    const key = tileKey(level, index);
+    return (await this.tiles([{ key, level, index, width }])).get(key)!;
+  }
+
+  /**
+   * Tiles with at least the wanted widths, by key: from the cache, from a read already in flight, or read now, all of
+   * those in one round trip, and cached. A full tile never changes; a partial one only grows, and its first `width`
+   * hashes serve any tree whose width in it is at most that.
+   */
+  private async tiles(wanted: readonly TileWant[]): Promise<Map<string, TileNodes>> {
+    const found = new Map<string, TileNodes>();
+    const waits: [string, Promise<TileNodes>][] = [];
+    const toRead: TileWant[] = [];
+    for (const want of wanted) {
+      const cached = this.tileCache.get(want.key);
+      if (cached && cached.width >= want.width) {
+        // Refresh its position in the LRU order.
+        this.tileCache.delete(want.key);
+        this.tileCache.set(want.key, cached);
+        found.set(want.key, cached);
+        continue;
+      }
+      const inFlight = this.reading.get(want.key);
+      if (inFlight && inFlight.width >= want.width) waits.push([want.key, inFlight.tile]);
+      else toRead.push(want);
     }
-    const first = index * TILE_WIDTH;
+    if (toRead.length > 0) {
+      const read = this.readTiles(toRead);
+      for (const want of toRead) {
+        const tile = read.then((tiles) => tiles.get(want.key)!);
+        // Awaited below (and by whoever shares it); a failure is reported there.
+        tile.catch(() => undefined);
+        const entry = { width: want.width, tile };
+        this.reading.set(want.key, entry);
+        void tile
+          .finally(() => {
+            if (this.reading.get(want.key) === entry) this.reading.delete(want.key);
+          })
+          .catch(() => undefined);
+        waits.push([want.key, tile]);
+      }
+    }
+    for (const [key, tile] of waits) found.set(key, await tile);
+    return found;
+  }
+
+  /** Reads tiles from storage in one query and caches them (keeping the widest version of each). */
+  private async readTiles(wanted: readonly TileWant[]): Promise<Map<string, TileNodes>> {
+    const total = wanted.reduce((sum, t) => sum + t.width, 0);
+    const ranges = wanted.map((t) => ({ tileLevel: t.level, from: t.index * TILE_WIDTH, count: t.width }));
     // Stored hashes never change: a standby serves them whenever it has replayed them all (else the primary).
     const rows = await readVia(
       this.reads,
-      async (sql) =>
-        level === 0
-          ? (await this.log.leafHashes(first, width, sql)).map((r) => r.leaf_hash)
-          : (await this.log.treeHashes(level, first, width, sql)).map((r) => r.hash),
-      (read) => read.length === width,
+      (sql) => this.log.tileRows(ranges, sql),
+      (read) => read.length === total,
     );
-    if (rows.length !== width) {
-      throw new Error(`tile ${key}: expected ${width} stored hashes, found ${rows.length}`);
+    const stored = new Map<string, Uint8Array[]>(wanted.map((t) => [t.key, new Array<Uint8Array>(t.width)]));
+    for (const row of rows) {
+      stored.get(tileKey(row.lvl, Math.floor(row.idx / TILE_WIDTH)))![row.idx % TILE_WIDTH] = row.hash;
     }
-    const tile = TileNodes.build(rows);
-    const current = this.tiles.get(key);
-    // A concurrent read of a wider version of this tile may have finished first: keep the widest.
-    if (!current || current.width < tile.width) {
-      this.tiles.delete(key);
-      this.tiles.set(key, tile);
-      if (this.tiles.size > TILE_CACHE_SIZE) this.tiles.delete(this.tiles.keys().next().value!);
+    const tiles = new Map<string, TileNodes>();
+    for (const want of wanted) {
+      const hashes = stored.get(want.key)!;
+      // The array is sparse where a row is missing (reduce skips the holes).
+      const present = hashes.reduce((n) => n + 1, 0);
+      if (present !== want.width) {
+        throw new Error(`tile ${want.key}: expected ${want.width} stored hashes, found ${present}`);
+      }
+      const tile = TileNodes.build(hashes);
+      tiles.set(want.key, tile);
+      const current = this.tileCache.get(want.key);
+      // A concurrent read of a wider version of this tile may have finished first: keep the widest.
+      if (!current || current.width < tile.width) {
+        this.tileCache.delete(want.key);
+        this.tileCache.set(want.key, tile);
+        if (this.tileCache.size > TILE_CACHE_SIZE) this.tileCache.delete(this.tileCache.keys().next().value!);
+      }
     }
-    return tile;
+    return tiles;
   }
 }
