@@ -265,6 +265,37 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
     });
   });
 
+  describe('verifications record the person', () => {
+    it("a person's verification names them (and counts in the directory); a token's names nobody", async () => {
+      const admin = await newAdministrator(t, pharmacy);
+      const staff = await newStaff(t, admin, 'Vera Verifier');
+      const code = units(gtin, ['P3'])[0];
+      const byPerson = await staff.get(`/v1/verify?code=${encodeURIComponent(code)}`);
+      expect(byPerson.status).toBe(200);
+      const byToken = await t.http.get(`/v1/verify?code=${encodeURIComponent(code)}`).set(...pharmacy.auth);
+      expect(byToken.status).toBe(200);
+      const db = await connectDb(t);
+      try {
+        const personOf = async (id: string) => {
+          // Records are written in the recorder's next group, right after the answer: poll, no sleep.
+          for (;;) {
+            const { rows } = await db.query('SELECT person_id FROM verification WHERE id = $1', [id]);
+            if (rows.length > 0) return rows[0].person_id as string | null;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        };
+        expect(await personOf(byPerson.body.verificationId)).toBe(staff.person.id);
+        expect(await personOf(byToken.body.verificationId)).toBeNull();
+      } finally {
+        await db.end();
+      }
+      const directory = await admin.get('/app/directory');
+      expect(directory.body.people.find((p: { id: string }) => p.id === staff.person.id)).toMatchObject({
+        verifications: 1,
+      });
+    });
+  });
+
   describe("isolation: one party's people never see or act for another", () => {
     it('refuses devices, people, events and tokens of another party', async () => {
       const mine = await newAdministrator(t, pharmacy);
