@@ -1,5 +1,5 @@
-import { Injectable } from "@nestjs/common";
-import { Database, Sql } from "../database/database";
+import { Injectable } from '@nestjs/common';
+import { Database, Sql } from '../database/database';
 
 export interface VerificationRecord {
   id: string;
@@ -7,7 +7,7 @@ export interface VerificationRecord {
   requester: string;
   /** The person who asked, when one did in a session (PROTOCOL.md §3.4); null for a token. */
   personId?: string | null;
-  channel: "lightweight" | "rich";
+  channel: 'lightweight' | 'rich';
   code: string | null;
   gtin: string | null;
   request: Record<string, unknown>;
@@ -33,14 +33,8 @@ export interface PackageFacts {
   lot: string | null;
   expiry_code: string | null;
   expiry: string | null;
-  status:
-    | "active"
-    | "in_transit"
-    | "dispensed"
-    | "decommissioned"
-    | "destroyed"
-    | null;
-  hold: "quarantined" | "illegitimate" | null;
+  status: 'active' | 'in_transit' | 'dispensed' | 'decommissioned' | 'destroyed' | null;
+  hold: 'quarantined' | 'illegitimate' | null;
   custodian: string | null;
   custodian_name: string | null;
   in_transit_to: string | null;
@@ -77,12 +71,7 @@ export class VerificationRepository {
    * Everything the verdict needs about one package, in one round trip: the product, the unit, its lot's recall
    * state, who holds it (or where it is going) and when its last event was accepted.
    */
-  async facts(
-    gtin: string,
-    code: string,
-    treeSize: number,
-    sql: Sql = this.db,
-  ): Promise<PackageFacts> {
+  async facts(gtin: string, code: string, treeSize: number, sql: Sql = this.db): Promise<PackageFacts> {
     const [row] = await sql.query<PackageFacts>(
       `SELECT p.gtin IS NOT NULL AS gtin_known, p.manufacturer, mp.name AS manufacturer_name, p.name AS product_name,
               p.ndc, p.strength, p.dosage_form, p.container_size,
@@ -125,9 +114,7 @@ export class VerificationRepository {
    * its latest event (every event about a unit sets `last_idx`) and its lot's recall. A standby's facts with the same
    * values judge the unit as the primary would now.
    */
-  async unitVersion(
-    code: string,
-  ): Promise<{ last_idx: number; recalled: boolean } | null> {
+  async unitVersion(code: string): Promise<{ last_idx: number; recalled: boolean } | null> {
     const [row] = await this.db.query<{ last_idx: number; recalled: boolean }>(
       `SELECT i.last_idx, coalesce(l.recalled, false) AS recalled
          FROM item i LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
@@ -139,19 +126,14 @@ export class VerificationRepository {
 
   /** The manufacturer that registered the GTIN, if any. */
   async manufacturerOf(gtin: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ manufacturer: string }>(
-      "SELECT manufacturer FROM product WHERE gtin = $1",
-      [gtin],
-    );
+    const [row] = await this.db.query<{ manufacturer: string }>('SELECT manufacturer FROM product WHERE gtin = $1', [
+      gtin,
+    ]);
     return row?.manufacturer;
   }
 
   /** Suspicious verifications of products made by `manufacturer` (all of them when null: regulators). */
-  async suspicious(
-    manufacturer: string | null,
-    limit: number,
-    offset: number,
-  ): Promise<VerificationRecord[]> {
+  async suspicious(manufacturer: string | null, limit: number, offset: number): Promise<VerificationRecord[]> {
     return this.db.query<VerificationRecord>(
       `SELECT v.* FROM verification v
         WHERE v.suspicious AND ($1::text IS NULL OR v.gtin IN (SELECT gtin FROM product WHERE manufacturer = $1))
@@ -161,10 +143,7 @@ export class VerificationRepository {
   }
 
   /** Verifications of these units that release a saleable return, by any requester (the rule decides which count). */
-  async cleanVerifications(
-    sql: Sql,
-    codes: string[],
-  ): Promise<{ code: string; requester: string; at: Date }[]> {
+  async cleanVerifications(sql: Sql, codes: string[]): Promise<{ code: string; requester: string; at: Date }[]> {
     if (codes.length === 0) return [];
     return sql.query(
       `SELECT v.code, v.requester, v.at FROM verification v
@@ -177,7 +156,7 @@ export class VerificationRepository {
   async append(records: VerificationRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.transaction(async (tx) => {
-      await tx.query("SET LOCAL synchronous_commit TO off");
+      await tx.query('SET LOCAL synchronous_commit TO off');
       await tx.query(
         `INSERT INTO verification (id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer,
                                  person_id)
@@ -194,7 +173,7 @@ export class VerificationRepository {
           records.map((r) => r.gtin),
           records.map((r) => JSON.stringify(r.request)),
           records.map((r) => r.verified),
-          records.map((r) => `{${r.reasons.join(",")}}`),
+          records.map((r) => `{${r.reasons.join(',')}}`),
           records.map((r) => r.suspicious),
           records.map((r) => JSON.stringify(r.answer)),
           records.map((r) => r.personId ?? null),

@@ -1,27 +1,20 @@
-import { Injectable } from "@nestjs/common";
-import { randomUUID } from "node:crypto";
-import { personOf, Principal } from "../auth/principal";
-import { ReadDatabase } from "../database/read-database";
-import { CheckpointService } from "../ledger/checkpoint.service";
-import { TreeService } from "../ledger/tree.service";
-import { encodeLeaf } from "../protocol/leaf";
-import {
-  formatNdc,
-  labelerDigitsOfPrefix,
-  ndcConfigurationsOf,
-} from "../gs1/ndc";
-import { unitCode } from "../protocol/item-code";
-import { bytesToBase64 } from "../bytes";
-import { EvidenceDetails, EvidenceReason, VerificationAnswer } from "./answer";
-import { releasesReturn, RequestFacts } from "./lightweight";
-import { Asked, isSuspicious, judge, verdictOf } from "./verdict";
-import { VerificationRecorder } from "./verification-recorder";
-import {
-  PackageFacts,
-  VerificationRepository,
-} from "./verification.repository";
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { personOf, Principal } from '../auth/principal';
+import { ReadDatabase } from '../database/read-database';
+import { CheckpointService } from '../ledger/checkpoint.service';
+import { TreeService } from '../ledger/tree.service';
+import { encodeLeaf } from '../protocol/leaf';
+import { formatNdc, labelerDigitsOfPrefix, ndcConfigurationsOf } from '../gs1/ndc';
+import { unitCode } from '../protocol/item-code';
+import { bytesToBase64 } from '../bytes';
+import { EvidenceDetails, EvidenceReason, VerificationAnswer } from './answer';
+import { releasesReturn, RequestFacts } from './lightweight';
+import { Asked, isSuspicious, judge, verdictOf } from './verdict';
+import { VerificationRecorder } from './verification-recorder';
+import { PackageFacts, VerificationRepository } from './verification.repository';
 
-export type Channel = "lightweight" | "rich";
+export type Channel = 'lightweight' | 'rich';
 
 /**
  * A scanned code (`code`) that lacks the lot or the expiry may be the front of a code cut short (a scanner pausing
@@ -34,22 +27,12 @@ export type Channel = "lightweight" | "rich";
  * labeler code's length where the GS1 company prefix tells it (GS1 US issues an NDC labeler `03` + its code).
  */
 function ndcForms(ndc: string, companyPrefix: string | null): string[] {
-  const labeler = companyPrefix
-    ? labelerDigitsOfPrefix(companyPrefix)
-    : undefined;
-  return ndcConfigurationsOf(labeler).map((configuration) =>
-    formatNdc(ndc, configuration),
-  );
+  const labeler = companyPrefix ? labelerDigitsOfPrefix(companyPrefix) : undefined;
+  return ndcConfigurationsOf(labeler).map((configuration) => formatNdc(ndc, configuration));
 }
 
-function mayBeFragment(
-  asked: Asked,
-  request: Record<string, unknown>,
-): boolean {
-  return (
-    request.code !== undefined &&
-    (asked.lot === undefined || asked.expiryCode === undefined)
-  );
+function mayBeFragment(asked: Asked, request: Record<string, unknown>): boolean {
+  return request.code !== undefined && (asked.lot === undefined || asked.expiryCode === undefined);
 }
 
 /**
@@ -90,7 +73,7 @@ export class VerificationService {
           status: item.status!,
           hold: item.hold,
           custodian: item.custodian!,
-          inTransitTo: item.status === "in_transit" ? item.in_transit_to : null,
+          inTransitTo: item.status === 'in_transit' ? item.in_transit_to : null,
           recalled: item.recalled ?? false,
           statusSince: item.last_at ?? now,
         },
@@ -99,10 +82,7 @@ export class VerificationService {
       now,
     );
     const verdict = verdictOf(reasons);
-    const heldByRequester =
-      !!item &&
-      (item.custodian === requester.gln ||
-        item.in_transit_to === requester.gln);
+    const heldByRequester = !!item && (item.custodian === requester.gln || item.in_transit_to === requester.gln);
     const answer: VerificationAnswer = {
       verificationId: randomUUID(),
       verifiedAt: now.toISOString(),
@@ -114,9 +94,7 @@ export class VerificationService {
             gtin: asked.gtin,
             name: facts.product_name!,
             ndc: facts.ndc,
-            ...(facts.ndc
-              ? { ndcForms: ndcForms(facts.ndc, facts.company_prefix) }
-              : {}),
+            ...(facts.ndc ? { ndcForms: ndcForms(facts.ndc, facts.company_prefix) } : {}),
             strength: facts.strength!,
             dosageForm: facts.dosage_form!,
             containerSize: facts.container_size!,
@@ -136,7 +114,7 @@ export class VerificationService {
         returnPending: item.return_pending ?? false,
         custodyTransfers: item.transfers ?? 0,
         custodian:
-          item.custodian === requester.gln || requester.role === "regulator"
+          item.custodian === requester.gln || requester.role === 'regulator'
             ? { gln: item.custodian!, name: item.custodian_name }
             : null,
         heldByRequester,
@@ -170,32 +148,28 @@ export class VerificationService {
 
   private async evidence(
     facts: PackageFacts,
-    checkpoint: ReturnType<CheckpointService["latest"]>,
-  ): Promise<
-    Pick<VerificationAnswer, "evidence" | "evidenceFor" | "evidenceUnavailable">
-  > {
+    checkpoint: ReturnType<CheckpointService['latest']>,
+  ): Promise<Pick<VerificationAnswer, 'evidence' | 'evidenceFor' | 'evidenceUnavailable'>> {
     if (!facts.code)
       return {
         evidence: null,
-        evidenceUnavailable: "the log has no event about this serial",
+        evidenceUnavailable: 'the log has no event about this serial',
       };
     if (!checkpoint || facts.evidence_idx === null) {
       return {
         evidence: null,
-        evidenceUnavailable:
-          "the event is not in a signed checkpoint yet; ask again in a second",
+        evidenceUnavailable: 'the event is not in a signed checkpoint yet; ask again in a second',
       };
     }
     const proves: EvidenceReason | null =
-      facts.evidence_type === "dispense" && facts.status === "dispensed"
-        ? "ALREADY_DISPENSED"
-        : facts.evidence_type === "recall"
-          ? "RECALLED"
-          : facts.evidence_type === "quarantine" && facts.hold === "quarantined"
-            ? "QUARANTINED"
-            : facts.evidence_type === "illegitimate" &&
-                facts.hold === "illegitimate"
-              ? "ILLEGITIMATE"
+      facts.evidence_type === 'dispense' && facts.status === 'dispensed'
+        ? 'ALREADY_DISPENSED'
+        : facts.evidence_type === 'recall'
+          ? 'RECALLED'
+          : facts.evidence_type === 'quarantine' && facts.hold === 'quarantined'
+            ? 'QUARANTINED'
+            : facts.evidence_type === 'illegitimate' && facts.hold === 'illegitimate'
+              ? 'ILLEGITIMATE'
               : null;
     const index = facts.evidence_idx;
     const hashes = await this.tree.inclusionProof(index, checkpoint.size);
@@ -232,13 +206,8 @@ export class VerificationService {
    * requester or another, is never missed, and clone detection is as sound as on the primary. What may lag, by at
    * most the bound: the product and party details (PROTOCOL.md §8.5).
    */
-  private async facts(
-    gtin: string,
-    code: string,
-    treeSize: number,
-  ): Promise<PackageFacts> {
-    if (!this.reads.standbys)
-      return this.repository.facts(gtin, code, treeSize);
+  private async facts(gtin: string, code: string, treeSize: number): Promise<PackageFacts> {
+    if (!this.reads.standbys) return this.repository.facts(gtin, code, treeSize);
     const current = this.repository.unitVersion(code);
     // Awaited only when a standby answered; otherwise the primary's own read reports an outage.
     current.catch(() => undefined);
@@ -248,8 +217,7 @@ export class VerificationService {
         const unit = await current;
         return unit === null
           ? facts.code === null
-          : facts.last_idx === unit.last_idx &&
-              (facts.recalled ?? false) === unit.recalled;
+          : facts.last_idx === unit.last_idx && (facts.recalled ?? false) === unit.recalled;
       },
     );
   }
@@ -265,24 +233,17 @@ export class VerificationService {
 }
 
 /** What the proving entry says about its reason (PROTOCOL.md §8.4), from its signed event's body. */
-function evidenceDetails(
-  proves: EvidenceReason,
-  facts: PackageFacts,
-): EvidenceDetails {
+function evidenceDetails(proves: EvidenceReason, facts: PackageFacts): EvidenceDetails {
   const details: EvidenceDetails = {
     acceptedAt: facts.evidence_accepted_at!.toISOString(),
   };
-  if (proves === "ALREADY_DISPENSED") return details;
+  if (proves === 'ALREADY_DISPENSED') return details;
   details.by = { gln: facts.evidence_actor!, name: facts.evidence_actor_name };
   const body = facts.evidence_body ?? {};
   // An illegitimate report says why in its description; a recall or quarantine in its reason.
-  const said =
-    proves === "ILLEGITIMATE"
-      ? ((body.report ?? {}) as Record<string, unknown>)
-      : body;
-  const reason = proves === "ILLEGITIMATE" ? said.description : said.reason;
-  if (typeof reason === "string") details.reason = reason;
-  if (typeof said.classification === "string")
-    details.classification = said.classification;
+  const said = proves === 'ILLEGITIMATE' ? ((body.report ?? {}) as Record<string, unknown>) : body;
+  const reason = proves === 'ILLEGITIMATE' ? said.description : said.reason;
+  if (typeof reason === 'string') details.reason = reason;
+  if (typeof said.classification === 'string') details.classification = said.classification;
   return details;
 }
