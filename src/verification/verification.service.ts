@@ -98,10 +98,7 @@ export class VerificationService {
             strength: facts.strength!,
             dosageForm: facts.dosage_form!,
             containerSize: facts.container_size!,
-            manufacturer: {
-              gln: facts.manufacturer!,
-              name: facts.manufacturer_name,
-            },
+            manufacturer: { gln: facts.manufacturer!, name: facts.manufacturer_name },
           }
         : null,
       item: item && {
@@ -150,11 +147,7 @@ export class VerificationService {
     facts: PackageFacts,
     checkpoint: ReturnType<CheckpointService['latest']>,
   ): Promise<Pick<VerificationAnswer, 'evidence' | 'evidenceFor' | 'evidenceUnavailable'>> {
-    if (!facts.code)
-      return {
-        evidence: null,
-        evidenceUnavailable: 'the log has no event about this serial',
-      };
+    if (!facts.code) return { evidence: null, evidenceUnavailable: 'the log has no event about this serial' };
     if (!checkpoint || facts.evidence_idx === null) {
       return {
         evidence: null,
@@ -183,18 +176,11 @@ export class VerificationService {
         index,
         leafData: bytesToBase64(leafData),
         leafHash: bytesToBase64(facts.evidence_leaf_hash!),
-        inclusionProof: {
-          treeSize: checkpoint.size,
-          hashes: hashes.map(bytesToBase64),
-        },
+        inclusionProof: { treeSize: checkpoint.size, hashes: hashes.map(bytesToBase64) },
         checkpoint: checkpoint.note,
       },
       evidenceFor: proves
-        ? {
-            reason: proves,
-            eventType: facts.evidence_type!,
-            details: evidenceDetails(proves, facts),
-          }
+        ? { reason: proves, eventType: facts.evidence_type!, details: evidenceDetails(proves, facts) }
         : { reason: null, eventType: facts.evidence_type! },
     };
   }
@@ -234,9 +220,7 @@ export class VerificationService {
 
 /** What the proving entry says about its reason (PROTOCOL.md §8.4), from its signed event's body. */
 function evidenceDetails(proves: EvidenceReason, facts: PackageFacts): EvidenceDetails {
-  const details: EvidenceDetails = {
-    acceptedAt: facts.evidence_accepted_at!.toISOString(),
-  };
+  const details: EvidenceDetails = { acceptedAt: facts.evidence_accepted_at!.toISOString() };
   if (proves === 'ALREADY_DISPENSED') return details;
   details.by = { gln: facts.evidence_actor!, name: facts.evidence_actor_name };
   const body = facts.evidence_body ?? {};
