@@ -61,6 +61,11 @@ export async function getText(path: string, options: ApiOptions = {}): Promise<s
   return (await request(path, options, 'text/plain')).text();
 }
 
+/** Binary data, e.g. a log tile (C2SP tlog-tiles). */
+export async function getBytes(path: string, options: ApiOptions = {}): Promise<Uint8Array> {
+  return new Uint8Array(await (await request(path, options, 'application/octet-stream')).arrayBuffer());
+}
+
 /** A download: the body and the file name the server suggests. */
 export async function getFile(
   path: string,

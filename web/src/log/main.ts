@@ -7,11 +7,12 @@
 import type { CheckpointProblem } from '../../../src/bundle/monitor';
 import { keyIdHex, parseNote } from '../../../src/checkpoint';
 import { base64ToBytes } from '../../../src/bytes';
-import { getJson, getText } from '../common/api';
+import { ApiOptions, getJson, getText } from '../common/api';
 import { byId, fill, h } from '../common/dom';
 import { formatCount, formatDateTime, formatTime, toHex } from '../common/format';
 import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
 import { sizeChart, SizePoint } from './chart';
+import { entriesOfSerial, entryRows, parseLookup, proveEntry, provedEntryView } from './entries';
 import { compare, openServed, Seen, Step } from './monitor';
 
 const POLL_MS = 5_000;
@@ -91,6 +92,7 @@ async function refresh(): Promise<void> {
     busy = false;
     button.disabled = false;
     render();
+    if (entriesBefore === null) void renderEntries();
   }
 }
 
@@ -340,7 +342,141 @@ function sentenceOf(text: string): string {
   return text ? text[0].toUpperCase() + text.slice(1) + (text.endsWith('.') ? '' : '.') : text;
 }
 
+/** The explorer needs no sign-in; a party or regulator signed in on another page in this tab reads its own events. */
+function credentials(): ApiOptions {
+  return {
+    token: sessionStorage.getItem('rxledger.token.scan') ?? sessionStorage.getItem('rxledger.token.regulator'),
+  };
+}
+
+/** Runs a lookup from the box or the address (#entry=42, #leaf=<hex>): proves an entry or lists a serial's. */
+async function lookUp(text: string): Promise<void> {
+  const error = byId('lookup-error');
+  const result = byId('lookup-result');
+  fill(error);
+  let lookup: ReturnType<typeof parseLookup>;
+  try {
+    lookup = parseLookup(text);
+  } catch (problem) {
+    fill(error, sentenceOf((problem as Error).message));
+    return;
+  }
+  fill(result, h('p', { class: 'muted' }, 'Proving…'));
+  try {
+    key ??= await loadLogKey();
+    if (lookup.kind !== 'serial') {
+      fill(result, provedEntryView(await proveEntry(lookup, key.verifier, credentials())));
+      return;
+    }
+    const entries = await entriesOfSerial(lookup.gtin, lookup.serial, credentials());
+    fill(
+      result,
+      h('h3', null, `Entries about serial ${lookup.serial} of GTIN ${lookup.gtin}`),
+      entries.length
+        ? h(
+            'ol',
+            { class: 'serial-entries' },
+            ...entries.map((entry) =>
+              h(
+                'li',
+                null,
+                h('a', { href: `#entry=${entry.index}` }, `Entry ${formatCount(entry.index)}`),
+                ` · ${entry.type} · ${entry.time ? formatDateTime(entry.time) : ''}`,
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, 'No entry about this unit is visible to you.'),
+    );
+  } catch (problem) {
+    fill(result);
+    fill(
+      error,
+      sentenceOf(
+        (problem as { status?: number }).status === 401
+          ? 'looking up by serial needs a sign-in: sign in on the Scan or Regulator page in this tab first'
+          : (problem as Error).message,
+      ),
+    );
+  }
+}
+
+function lookUpFromAddress(): void {
+  const match = /^#(entry|leaf)=(.+)$/.exec(location.hash);
+  if (!match) return;
+  const value = decodeURIComponent(match[2]);
+  byId<HTMLInputElement>('lookup-input').value = value;
+  void lookUp(value);
+}
+
+const PAGE_SIZE = 20;
+/** The list shows the tree this browser trusts (signed and consistent with what it saw), never a forked one. */
+const trustedSize = () => load<Seen | null>(STORE.trusted, null)?.size ?? 0;
+/** The exclusive upper index of the entries shown; null: the newest. */
+let entriesBefore: number | null = null;
+let entriesBusy = false;
+
+async function renderEntries(): Promise<void> {
+  const size = trustedSize();
+  if (!size || entriesBusy) return;
+  entriesBusy = true;
+  const to = Math.min(entriesBefore ?? size, size);
+  const from = Math.max(0, to - PAGE_SIZE);
+  try {
+    const rows = await entryRows(from, to, size);
+    fill(
+      byId('entries'),
+      ...rows.map((row) =>
+        h(
+          'tr',
+          null,
+          h('td', null, h('a', { href: `#entry=${row.index}` }, formatCount(row.index))),
+          h('td', null, formatDateTime(row.acceptedAt)),
+          h('td', null, h('code', null, row.leafHash)),
+        ),
+      ),
+    );
+    fill(
+      byId('entries-caption'),
+      `Entries ${formatCount(from)} to ${formatCount(to - 1)} of ${formatCount(size)} (newest first).`,
+    );
+    byId<HTMLButtonElement>('entries-newer').disabled = to >= size;
+    byId<HTMLButtonElement>('entries-older').disabled = from === 0;
+  } catch (problem) {
+    fill(byId('entries-caption'), sentenceOf((problem as Error).message));
+  } finally {
+    entriesBusy = false;
+  }
+}
+
 function main(): void {
+  byId('lookup-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = byId<HTMLInputElement>('lookup-input').value;
+    // An entry's address can be shared (#entry=42, #leaf=<hex>); a serial stays out of the address bar.
+    let address: string | null = null;
+    try {
+      const lookup = parseLookup(value);
+      if (lookup.kind === 'index') address = `#entry=${lookup.index}`;
+      if (lookup.kind === 'leaf') address = `#leaf=${lookup.leafHash}`;
+    } catch {
+      // lookUp names the problem
+    }
+    if (address && location.hash !== address) location.hash = address;
+    else void lookUp(value);
+  });
+  window.addEventListener('hashchange', lookUpFromAddress);
+  byId('entries-newer').addEventListener('click', () => {
+    const size = trustedSize();
+    entriesBefore = Math.min(size, (entriesBefore ?? size) + PAGE_SIZE);
+    if (entriesBefore >= size) entriesBefore = null;
+    void renderEntries();
+  });
+  byId('entries-older').addEventListener('click', () => {
+    const size = trustedSize();
+    entriesBefore = Math.max(1, (entriesBefore ?? size) - PAGE_SIZE);
+    void renderEntries();
+  });
+  lookUpFromAddress();
   byId('check-now').addEventListener('click', () => void refresh().then(loadHistory));
   let timer = window.setInterval(() => void refresh(), POLL_MS);
   document.addEventListener('visibilitychange', () => {
