@@ -1,9 +1,9 @@
 /**
  * The actions a stop card offers (issue 13 §2), as the unsigned events of PROTOCOL.md §7.2 for one scanned unit:
  * dispense, quarantine, report an illegitimate (suspect) product with the FDA Form 3911 fields, and start a return
- * (`ship` with `reason: "return"` to the chosen trading partner). Pure: the card signs them with this browser's
+ * (`ship` with `reason: "return"` to the chosen trading partner), and a shipment's receipt. Pure: the card signs them with this browser's
  * device key (`signEvent`, web/src/common/device-key.ts) and posts them (`postSignedEvent`).
- * Not yet wired to the card: see issue 13 §2's remaining work.
+ * The card wires them (card-actions.ts); the receiving mode posts `receiveEvent` (receiving.ts).
  */
 import { unitCode } from '../../../src/protocol/item-code';
 import type { SignedEvent } from '../../../src/protocol/event';
@@ -112,4 +112,14 @@ export async function postSignedEvent(
 ): Promise<{ index: number }> {
   const { index } = await postJson<{ index: number }>(`${origin}/v1/events`, signed, { token });
   return { index };
+}
+
+/** A receipt (`receive`, §7.2): what arrived of the shipment, plus any extra items (the log flags them, §7.3). */
+export function receiveEvent(
+  shipment: { shipper: string; shipmentId: string },
+  items: string[],
+  now = new Date(),
+): UnsignedEvent<{ shipper: string; shipmentId: string; items: string[] }> {
+  if (items.length === 0) throw new RangeError('a receipt names at least one item');
+  return unsigned('receive', { shipper: shipment.shipper, shipmentId: shipment.shipmentId, items }, now);
 }

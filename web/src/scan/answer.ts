@@ -23,6 +23,15 @@ export interface ScanRecord {
   evidence?: EvidenceOutcome;
   /** `detail`: the server's own words, when `message` puts them in a pharmacist's. */
   error?: { status: number; code: string; message: string; detail?: string };
+  /** What was done from the card (issue 13 §2): the action and the log entry that recorded it. */
+  done?: ActionDone;
+}
+
+export type ActionKind = 'dispense' | 'quarantine' | 'report' | 'return';
+
+export interface ActionDone {
+  kind: ActionKind;
+  index: number;
 }
 
 export type Tone = 'green' | 'amber' | 'red' | 'grey';

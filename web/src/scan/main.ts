@@ -5,6 +5,7 @@
 import { DSCSA_PRODUCT_IDENTIFIER, parseProductCode } from '../../../src/gs1/product-code';
 import { checkEvidence } from '../../../src/protocol/evidence';
 import { ApiError, getJson } from '../common/api';
+import { deviceKey, DeviceKeyInfo, registerDeviceKey } from '../common/device-key';
 import { byId, fill, h } from '../common/dom';
 import { formatDateTime, formatDay } from '../common/format';
 import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
@@ -12,6 +13,8 @@ import { expire, startSession } from '../common/session';
 import { EvidenceOutcome, ScanRecord, VerificationAnswer } from './answer';
 import { readPhoto, startCamera } from './barcode';
 import { ScanHistory } from './history';
+import { ActionContext, allowedActions, autoDispense, act, clearActions, renderActions } from './card-actions';
+import { ReceivingMode } from './receiving';
 import { announcement, answeredIn, renderCard } from './result-card';
 import { Scan, ScanBox } from './scan-box';
 import { explainUnreadable } from './unreadable';
@@ -34,20 +37,44 @@ async function main(): Promise<void> {
   const announcer = byId('announce');
   const preview = byId('scan-preview');
   let latest = 0;
+  let box: ScanBox | null = null;
+
+  // This browser's signing key (actions are events signed by it); another party's key here counts as none.
+  let device: DeviceKeyInfo | null = await deviceKey().catch(() => null);
+  const hasDeviceKey = () => device !== null && device.gln === session.gln;
+  const counter = byId<HTMLInputElement>('counter-mode');
+  const autoConfirm = byId<HTMLInputElement>('auto-confirm');
+  const actions: ActionContext = {
+    session,
+    hasDeviceKey,
+    recorded: () => history.save(),
+    // At the counter the next package is scanned next: the focus goes back to the scan box.
+    returnFocus: () => (counter.checked ? byId('scan') : null),
+  };
+  const paint = (record: ScanRecord) => {
+    renderCard(card, record, session.role);
+    renderActions(card, record, actions);
+  };
 
   const history = new ScanHistory(byId<HTMLOListElement>('history'), byId('history-empty'), (record) => {
-    renderCard(card, record, session.role);
+    paint(record);
     card.scrollIntoView({ block: 'nearest' });
   });
+  let shown: ScanRecord | null = null;
 
   const show = (record: ScanRecord) => {
-    renderCard(card, record, session.role);
+    shown = record;
+    paint(record);
     // Cleared first so the same words twice in a row are announced twice.
     announcer.textContent = '';
     announcer.textContent = announcement(record, session.role);
   };
 
+  const receiving = new ReceivingMode({ session, hasDeviceKey, focusScan: () => box?.focus() });
+  const receivingMode = () => byId<HTMLInputElement>('mode-receive').checked;
+
   const verify = async ({ code, endedAt }: Scan) => {
+    if (receivingMode()) return receiving.scan(code);
     // From the Enter keystroke to this handler: time the page spent on earlier work (input delay).
     performance.measure('scan-input-delay', { start: endedAt, end: performance.now() });
     const record: ScanRecord = { id: history.nextId(), code, at: new Date().toISOString() };
@@ -55,6 +82,7 @@ async function main(): Promise<void> {
     history.add(record);
     card.classList.add('is-stale');
     card.setAttribute('aria-busy', 'true');
+    clearActions(card);
     try {
       const answer = await getJson<VerificationAnswer>(`/v1/verify?code=${encodeURIComponent(code)}`, {
         token: session.token,
@@ -79,6 +107,12 @@ async function main(): Promise<void> {
     if (record.id === latest) {
       card.removeAttribute('aria-busy');
       show(record);
+      // Verify-and-dispense at the counter: a green card dispenses after its one confirmation (or at once with
+      // auto-confirm on); any other card never does (allowedActions offers dispensing on green cards only).
+      if (counter.checked && hasDeviceKey() && allowedActions(record, session.role).includes('dispense')) {
+        if (autoConfirm.checked) void autoDispense(card, record, actions);
+        else void act('dispense', card, record, actions);
+      }
     }
     // The card is in the DOM; the next frame paints it. That frame's start is "card on screen".
     requestAnimationFrame(() => {
@@ -102,10 +136,25 @@ async function main(): Promise<void> {
     if (!text) return fill(preview);
     previewTimer = window.setTimeout(() => fill(preview, previewOf(text)), PREVIEW_DELAY_MS);
   };
-  const box = new ScanBox(byId<HTMLInputElement>('scan'), (scan) => void verify(scan), showPreview, isWholeCode);
+  box = new ScanBox(
+    byId<HTMLInputElement>('scan'),
+    (scan) => void verify(scan),
+    showPreview,
+    (text) => (receivingMode() ? /^(\]C1|\(00\)|00)\d{18}$/.test(text.trim()) || isWholeCode(text) : isWholeCode(text)),
+  );
   // On a touch device the box is not held in focus: its on-screen keyboard would hide the verdict (issue 13 §6).
   if (window.matchMedia('(pointer: coarse)').matches) box.focus = () => {};
   box.focus();
+
+  wireModes(box, receiving, counter, autoConfirm);
+  wireDevice(
+    session,
+    () => device,
+    (info) => {
+      device = info;
+      if (shown) paint(shown);
+    },
+  );
 
   wirePhoto(box, (message) =>
     show({
@@ -117,6 +166,95 @@ async function main(): Promise<void> {
   );
   wireCamera(box);
   void logKey.then((key) => showLogKey(key));
+}
+
+function wireModes(box: ScanBox, receiving: ReceivingMode, counter: HTMLInputElement, auto: HTMLInputElement): void {
+  const card = byId('card');
+  const panel = byId('receiving');
+  const options = byId('counter-options');
+  const apply = () => {
+    const receive = byId<HTMLInputElement>('mode-receive').checked;
+    panel.hidden = !receive;
+    card.hidden = receive;
+    options.hidden = receive;
+    document.body.classList.toggle('is-receiving', receive);
+    if (receive) void receiving.load();
+  };
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="mode"]')) {
+    radio.addEventListener('change', apply);
+  }
+  counter.addEventListener('change', () => {
+    auto.disabled = !counter.checked;
+    if (!counter.checked) auto.checked = false;
+    box.focus();
+  });
+  auto.addEventListener('change', () => box.focus());
+  apply();
+}
+
+/** The "Signing device" panel: this browser's key, or a button that registers one for the signed-in party. */
+function wireDevice(
+  session: { token: string | null; gln: string },
+  current: () => DeviceKeyInfo | null,
+  changed: (info: DeviceKeyInfo) => void,
+): void {
+  const panel = byId('device-key');
+  const render = (error = '') => {
+    const info = current();
+    if (info && info.gln === session.gln) {
+      fill(
+        panel,
+        h(
+          'p',
+          { id: 'device-status', 'data-key-id': info.keyId },
+          'This browser signs as ',
+          h('strong', null, info.label),
+          ' · key ',
+          h('code', null, info.keyId),
+        ),
+        h(
+          'p',
+          { class: 'muted' },
+          'Its private key never leaves this browser; every action it records names this key.',
+        ),
+      );
+      return;
+    }
+    const button = h('button', { type: 'button', id: 'device-register', class: 'secondary' }, 'Register this browser');
+    const label = h('input', {
+      id: 'device-label',
+      type: 'text',
+      value: 'Counter',
+      maxlength: 100,
+      autocomplete: 'off',
+    });
+    fill(
+      panel,
+      h(
+        'p',
+        { id: 'device-status' },
+        info ? 'The key in this browser belongs to another party.' : 'This browser has no signing key yet.',
+        ' Actions (dispense, quarantine, report, return, receipts) are signed by it.',
+      ),
+      h('label', { for: 'device-label' }, 'Device name'),
+      label,
+      button,
+      error ? h('p', { class: 'error', role: 'alert' }, error) : null,
+    );
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const info = await registerDeviceKey(label.value.trim() || 'Counter', { token: session.token });
+        changed(info);
+        render();
+        byId('device-status').setAttribute('tabindex', '-1');
+        byId('device-status').focus();
+      } catch (e) {
+        render(`Could not register this browser: ${(e as Error).message}`);
+      }
+    });
+  };
+  render();
 }
 
 function evidenceOf(answer: VerificationAnswer, key: LogKey | Error): EvidenceOutcome {
