@@ -5,8 +5,6 @@ export interface VerificationRecord {
   id: string;
   at: Date;
   requester: string;
-  /** The person who asked, when one did in a session (PROTOCOL.md §3.4); null for a token. */
-  personId?: string | null;
   channel: 'lightweight' | 'rich';
   code: string | null;
   gtin: string | null;
@@ -152,33 +150,33 @@ export class VerificationRepository {
     );
   }
 
-  /** Appends records in one statement, without waiting for the WAL flush (see VerificationRecorder). */
+  /**
+   * Appends records in one statement, one round trip, without waiting for the WAL flush (see VerificationRecorder):
+   * `set_config(…, true)` sets synchronous_commit for the statement's own (implicit) transaction only, and a commit
+   * uses the value in force when it is written.
+   */
   async append(records: VerificationRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      await tx.query('SET LOCAL synchronous_commit TO off');
-      await tx.query(
-        `INSERT INTO verification (id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer,
-                                 person_id)
-         SELECT id, at, requester, channel, code, gtin, request, verified, reasons::text[], suspicious, answer, person_id
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                              $8::boolean[], $9::text[], $10::boolean[], $11::jsonb[], $12::uuid[])
-                AS t(id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer, person_id)`,
-        [
-          records.map((r) => r.id),
-          records.map((r) => r.at),
-          records.map((r) => r.requester),
-          records.map((r) => r.channel),
-          records.map((r) => r.code),
-          records.map((r) => r.gtin),
-          records.map((r) => JSON.stringify(r.request)),
-          records.map((r) => r.verified),
-          records.map((r) => `{${r.reasons.join(',')}}`),
-          records.map((r) => r.suspicious),
-          records.map((r) => JSON.stringify(r.answer)),
-          records.map((r) => r.personId ?? null),
-        ],
-      );
-    });
+    await this.db.query(
+      `INSERT INTO verification (id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer)
+       SELECT id, at, requester, channel, code, gtin, request, verified, reasons::text[], suspicious, answer
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                     $8::boolean[], $9::text[], $10::boolean[], $11::jsonb[])
+              AS t(id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer)
+        CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush`,
+      [
+        records.map((r) => r.id),
+        records.map((r) => r.at),
+        records.map((r) => r.requester),
+        records.map((r) => r.channel),
+        records.map((r) => r.code),
+        records.map((r) => r.gtin),
+        records.map((r) => JSON.stringify(r.request)),
+        records.map((r) => r.verified),
+        records.map((r) => `{${r.reasons.join(',')}}`),
+        records.map((r) => r.suspicious),
+        records.map((r) => JSON.stringify(r.answer)),
+      ],
+    );
   }
 }

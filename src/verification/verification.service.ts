@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { personOf, Principal } from '../auth/principal';
+import { Principal } from '../auth/principal';
 import { ReadDatabase } from '../database/read-database';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { TreeService } from '../ledger/tree.service';
@@ -118,19 +118,18 @@ export class VerificationService {
       },
       ...(await this.evidence(facts, checkpoint)),
     };
-    await this.recorder.record({
+    const verified = releasesReturn(reasons, asked, request);
+    const written = this.recorder.record({
       id: answer.verificationId,
       at: now,
       requester: requester.gln,
-      // The person who asked, when one did in a session (PROTOCOL.md §3.4); null for a machine's token.
-      personId: personOf(requester)?.id ?? null,
       channel,
       // The unit asked about, known or not: an alert about an unknown serial names it (PROTOCOL.md §8.2).
       code,
       gtin: asked.gtin,
       request,
       // Whether it counts as the verification of a saleable return (PROTOCOL.md §8.3).
-      verified: releasesReturn(reasons, asked, request),
+      verified,
       reasons: reasons.map((r) => r.code),
       suspicious: isSuspicious(reasons) && !mayBeFragment(asked, request),
       answer: {
@@ -140,6 +139,11 @@ export class VerificationService {
         asked,
       },
     });
+    // The record is written in the recorder's next group (one statement for many answers). The answer waits for it
+    // only when it releases a saleable return: the requester's next ship or dispense, on any server, must see it
+    // (PROTOCOL.md §8.2, §8.3). Others are written right after the answer; a failure is logged by the recorder.
+    if (verified) await written;
+    else written.catch(() => undefined);
     return answer;
   }
 
@@ -165,17 +169,19 @@ export class VerificationService {
               ? 'ILLEGITIMATE'
               : null;
     const index = facts.evidence_idx;
-    const hashes = await this.tree.inclusionProof(index, checkpoint.size);
+    const { leaf, hashes } = await this.tree.inclusion(index, checkpoint.size);
     const leafData = encodeLeaf({
       acceptedAtMs: facts.evidence_accepted_at!.getTime(),
       eventHash: facts.evidence_event_hash!,
       signature: facts.evidence_signature!,
     });
+    // The entry's row must hash to the leaf the tree proves (else a row was changed: the tree is withheld).
+    this.tree.checkLeafData(index, leafData, leaf);
     return {
       evidence: {
         index,
         leafData: bytesToBase64(leafData),
-        leafHash: bytesToBase64(facts.evidence_leaf_hash!),
+        leafHash: bytesToBase64(leaf),
         inclusionProof: { treeSize: checkpoint.size, hashes: hashes.map(bytesToBase64) },
         checkpoint: checkpoint.note,
       },
@@ -213,7 +219,9 @@ export class VerificationService {
     return this.repository.manufacturerOf(gtin);
   }
 
-  suspicious(manufacturer: string | null, limit: number, offset: number) {
+  /** Alerts, after this process's records queued so far are written (its own latest answers are among them). */
+  async suspicious(manufacturer: string | null, limit: number, offset: number) {
+    await this.recorder.flushed();
     return this.repository.suspicious(manufacturer, limit, offset);
   }
 }
