@@ -1,6 +1,7 @@
 /**
  * /app/regulator: a regulator picks a scope (serial, lot, product and period, party and period, open alerts), reads a
- * summary with the custody timeline, downloads the report in each format, and works through the alert list.
+ * summary with the custody timeline, downloads the report in each format, reads the custody alerts, and triages the
+ * verification alerts (./triage.ts).
  */
 import { parseProductCode } from '../../../src/gs1/product-code';
 import type { EvidenceBundle } from '../../../src/protocol/bundle';
@@ -9,6 +10,7 @@ import { byId, fill, h } from '../common/dom';
 import { loadLogKey } from '../common/log-key';
 import { expire, startSession } from '../common/session';
 import { AlertRow, loadAlerts, renderAlerts } from './alerts';
+import { startTriage } from './triage';
 import { Names, namesOf, renderReport, ReportFormat, verifyInBrowser } from './report';
 
 const SESSION = { storageKey: 'rxledger.token.regulator', roles: ['regulator'], roleNames: 'regulators' };
@@ -163,6 +165,8 @@ async function main(): Promise<void> {
   search.addEventListener('input', draw);
   byId('alert-filters').addEventListener('submit', (event) => event.preventDefault());
   void reload();
+
+  void parties.then(() => startTriage(auth, directory, openReport, () => expire(SESSION)));
 }
 
 /** The report's path and query for the chosen scope (format added by the caller), or what is missing. */
