@@ -6,6 +6,7 @@ import { EpcisCapture1764950400000 } from './1764950400000-EpcisCapture';
 import { EpcisXmlReportFormat1764957600000 } from './1764957600000-EpcisXmlReportFormat';
 import { People1764986400000 } from './1764986400000-People';
 import { AlertTriage1764993600000 } from './1764993600000-AlertTriage';
+import { InheritedCustody1765000800000 } from './1765000800000-InheritedCustody';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   EpcisXmlReportFormat1764957600000,
   People1764986400000,
   AlertTriage1764993600000,
+  InheritedCustody1765000800000,
 ];

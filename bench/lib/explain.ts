@@ -3,7 +3,7 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import { Sql } from '../../src/database/database';
 import { LogRepository, NewLogEntry } from '../../src/ledger/log.repository';
 import { Item, Shipment } from '../../src/protocol/custody';
-import { CustodyRepository } from '../../src/supply-chain/custody.repository';
+import { CustodyRepository, ItemWrite } from '../../src/supply-chain/custody.repository';
 import { VerificationRepository } from '../../src/verification/verification.repository';
 import type { Database } from '../../src/database/database';
 import { BENCH_TRANSACTION } from './supply-chain';
@@ -143,9 +143,9 @@ export async function explainIntakeStatements(
     // code) and recurses only from containers (units have no contents), so the planner has no reason to scan
     // the whole item table for each level.
     const rowsOfTree = `WITH RECURSIVE tree AS (
-         SELECT ${SUGGESTED_COLUMNS('i')} FROM item i WHERE i.code = ANY($1::text[])
+         SELECT ${SUGGESTED_COLUMNS('i')} FROM item_record i WHERE i.code = ANY($1::text[])
          UNION ALL
-         SELECT ${SUGGESTED_COLUMNS('c')} FROM tree t JOIN item c ON c.parent = t.code WHERE t.kind = 'container'
+         SELECT ${SUGGESTED_COLUMNS('c')} FROM tree t JOIN item_record c ON c.parent = t.code WHERE t.kind = 'container'
        )
        SELECT * FROM tree`;
     for (const [what, codes] of [
@@ -157,23 +157,30 @@ export async function explainIntakeStatements(
       );
     }
 
-    const moved = (items: Item[]) => {
-      const history = new Map<string, number[]>();
-      for (const item of items) {
-        item.custodian = sample.recipient;
-        item.status = 'in_transit';
-        item.lastIndex = next;
-        history.set(item.code, [next]);
-      }
-      return history;
-    };
+    // Loose units are written whole; a pallet's move (issue 12 §1) writes the pallet's row only: its contents
+    // inherit the move (migrations/1765000800000-InheritedCustody.ts).
+    const shipped = (item: Item): ItemWrite => ({
+      code: item.code,
+      row: {
+        item: { ...item, custodian: sample.recipient, status: 'in_transit', lastIndex: next },
+        top: null,
+        topSince: null,
+        opsBase: 0,
+      },
+      history: [next],
+      merge: false,
+      moves: item.kind === 'container' && item.parent === null ? [next] : [],
+      ops: [],
+      receiptAt: null,
+    });
     const units = await custody.itemsWithContents(plain, sample.units);
-    await inRollback(`UPDATE item: ${units.length} units shipped`, (sql) =>
-      custody.updateItems(sql, units, moved(units)),
+    await inRollback(`UPDATE item_record: ${units.length} units shipped`, (sql) =>
+      custody.updateItems(sql, units.map(shipped)),
     );
     const palletContents = await custody.itemsWithContents(plain, sample.pallets);
-    await inRollback(`UPDATE item: ${sample.pallets.length} pallets shipped (${palletContents.length} rows)`, (sql) =>
-      custody.updateItems(sql, palletContents, moved(palletContents)),
+    await inRollback(
+      `UPDATE item_record: ${sample.pallets.length} pallets shipped (${palletContents.length} items inside and out)`,
+      (sql) => custody.updateItems(sql, palletContents.filter((item) => item.parent === null).map(shipped)),
     );
 
     // For comparison, not in src: what recording each moved unit's new log index as an append-only (code, idx) row
@@ -202,8 +209,19 @@ export async function explainIntakeStatements(
       transfers: 0,
       lastIndex: next,
     }));
-    await inRollback(`INSERT INTO item: ${fresh.length} serials commissioned`, (sql) =>
-      custody.insertItems(sql, fresh, new Map(fresh.map((item) => [item.code, [next]]))),
+    await inRollback(`INSERT INTO item_record: ${fresh.length} serials commissioned`, (sql) =>
+      custody.insertItems(
+        sql,
+        fresh.map((item) => ({
+          code: item.code,
+          row: { item, top: null, topSince: null, opsBase: 0 },
+          history: [next],
+          merge: false,
+          moves: [],
+          ops: [],
+          receiptAt: null,
+        })),
+      ),
     );
 
     const entries: NewLogEntry[] = Array.from({ length: n }, (_, i) => ({

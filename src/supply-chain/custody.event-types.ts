@@ -28,8 +28,11 @@ function refuse(violation: CustodyViolation): never {
  */
 export function applyCustodyRule<B>(rule: CustodyRule<B>, batch: IntakeBatch, context: EventContext<B>): void {
   const { event, body, index, acceptedAt, actor, alsoNamed } = context;
+  const state = batch.store(CustodyStore);
+  // The store decides per event which rows the event writes (a pallet's move writes the pallet's row only).
+  state.beginEvent(index, acceptedAt);
   rule.apply({
-    state: batch.store(CustodyStore),
+    state,
     registry: batch.registry,
     returns: { verified: (item, before) => batch.store(ReturnVerifications).verified(item, before) },
     type: event.type,
@@ -41,6 +44,7 @@ export function applyCustodyRule<B>(rule: CustodyRule<B>, batch: IntakeBatch, co
     alsoNamed,
     refuse,
   });
+  state.endEvent();
 }
 
 /** A supply-chain event type at intake: its body DTO and what it loads; its rule is the shared one. */

@@ -22,6 +22,34 @@ interface ItemRow {
   last_idx: number;
 }
 
+/** An item row's inheritance bookkeeping, beside its effective state. */
+interface RecordRow {
+  top: string | null;
+  top_since: string | number | null;
+  ops_len: number;
+  top_ops_len: number | null;
+  inherited: (string | number)[];
+}
+
+/** How an item's own row inherits (see migrations/1765000800000-InheritedCustody.ts). */
+export interface ItemRecord {
+  /** Its outermost container (null: not packed). */
+  top: string | null;
+  /** The log index from which it inherits the top's moves. */
+  topSince: number | null;
+  /** A container's receipts so far (the length of its `ops`). */
+  opsLength: number;
+  /** The length of its top's `ops`. */
+  topOpsLength: number;
+  /** The top's moves it inherits (after `topSince`). */
+  inherited: number[];
+}
+
+export interface LoadedItem {
+  item: Item;
+  record: ItemRecord;
+}
+
 /** The columns of an item row as `toItem` reads them, from the table aliased `a`. */
 const itemColumns = (a: string) =>
   `${a}.code, ${a}.kind, ${a}.gtin, ${a}.serial, ${a}.lot, ${a}.expiry_code, to_char(${a}.expiry, 'YYYY-MM-DD') AS expiry,
@@ -142,28 +170,50 @@ export const toAlert = (r: AlertRow): Alert => ({
 export class CustodyRepository {
   constructor(readonly db: Database) {}
 
-  /** The items and, for containers, everything packed in them, at any depth. */
+  /**
+   * The items and, for containers, everything packed in them, at any depth: each with its effective state (the
+   * view `item`: a packed item's custody read through its top container) and its own row's inheritance bookkeeping.
+   */
   async itemsWithContents(sql: Sql, codes: string[]): Promise<Item[]> {
+    return (await this.loadWithContents(sql, codes)).map((loaded) => loaded.item);
+  }
+
+  /** `itemsWithContents` with each item's own-row bookkeeping, as intake's store needs it. */
+  async loadWithContents(sql: Sql, codes: string[]): Promise<LoadedItem[]> {
     if (codes.length === 0) return [];
-    // Carries the rows down the tree and recurses only from containers (units hold nothing), so each level is an
+    // Carries the codes down the tree and recurses only from containers (units hold nothing), so each level is an
     // index probe on `parent` for the containers found, never a scan of the item table.
-    const rows = await sql.query<ItemRow>(
+    const rows = await sql.query<ItemRow & RecordRow>(
       `WITH RECURSIVE tree AS (
-         SELECT ${itemColumns('i')} FROM item i WHERE i.code = ANY($1::text[])
+         SELECT i.code, i.kind FROM item_record i WHERE i.code = ANY($1::text[])
          UNION ALL
-         SELECT ${itemColumns('c')} FROM tree t JOIN item c ON c.parent = t.code WHERE t.kind = 'container'
+         SELECT c.code, c.kind FROM tree t JOIN item_record c ON c.parent = t.code WHERE t.kind = 'container'
        )
-       SELECT * FROM tree`,
+       SELECT ${itemColumns('i')}, r.top, r.top_since, cardinality(r.ops) AS ops_len,
+              cardinality(tr.ops) AS top_ops_len,
+              CASE WHEN tr.code IS NULL THEN '{}'::bigint[]
+                   ELSE ARRAY(SELECT m FROM unnest(tr.moves) m WHERE m > r.top_since) END AS inherited
+         FROM tree JOIN item i ON i.code = tree.code JOIN item_record r ON r.code = tree.code
+         LEFT JOIN item_record tr ON tr.code = r.top`,
       [codes],
     );
-    return rows.map(toItem);
+    return rows.map((r) => ({
+      item: toItem(r),
+      record: {
+        top: r.top,
+        topSince: r.top_since === null ? null : Number(r.top_since),
+        opsLength: r.ops_len,
+        topOpsLength: r.top_ops_len ?? 0,
+        inherited: r.inherited.map(Number),
+      },
+    }));
   }
 
   /** Which of these codes are already items (a commissioning check: no contents needed). */
   async existingCodes(sql: Sql, codes: string[]): Promise<string[]> {
     if (codes.length === 0) return [];
     const rows = await sql.query<{ code: string }>(
-      'SELECT i.code FROM unnest($1::text[]) AS c(code) JOIN item i ON i.code = c.code',
+      'SELECT i.code FROM unnest($1::text[]) AS c(code) JOIN item_record i ON i.code = c.code',
       [codes],
     );
     return rows.map((r) => r.code);
@@ -229,25 +279,74 @@ export class CustodyRepository {
     return rows.map(toAlert);
   }
 
-  async insertItems(sql: Sql, items: Item[], history: Map<string, number[]>): Promise<void> {
-    if (items.length === 0) return;
+  async insertItems(sql: Sql, rows: ItemWrite[]): Promise<void> {
+    if (rows.length === 0) return;
     await sql.query(
-      `INSERT INTO item (${ITEM_WRITE_COLUMNS}, history)
-       SELECT ${ITEM_WRITE_COLUMNS}, history FROM json_to_recordset($1::json) AS r(${ITEM_RECORD}, history bigint[])`,
-      [itemRows(items, history)],
+      `INSERT INTO item_record (${ITEM_WRITE_COLUMNS}, history, top, top_since, ops_base, moves, ops, receipt_at)
+       SELECT ${ITEM_WRITE_COLUMNS}, history, top, top_since, ops_base, moves, ops, receipt_at
+         FROM json_to_recordset($1::json) AS r(${ITEM_RECORD}, ${RECORD_RECORD})`,
+      [itemRows(rows)],
     );
   }
 
-  async updateItems(sql: Sql, items: Item[], history: Map<string, number[]>): Promise<void> {
-    if (items.length === 0) return;
-    await sql.query(
-      `UPDATE item SET status = u.status, hold = u.hold, custodian = u.custodian, sellers = u.sellers, parent = u.parent,
-              shipment = u.shipment, return_pending = u.return_pending, return_received_at = u.return_received_at,
-              transfers = u.transfers, last_idx = u.last_idx, history = item.history || u.history
-         FROM json_to_recordset($1::json) AS u(${ITEM_RECORD}, history bigint[])
-        WHERE item.code = u.code`,
-      [itemRows(items, history)],
-    );
+  /**
+   * Rewrites the rows of items with an own change and appends to the moves and receipts of top containers. A row
+   * whose new history entries are not all later than its stored ones (moves inherited from a former top, written
+   * into its own history when it changed top) is merged in order.
+   */
+  async updateItems(sql: Sql, rows: ItemWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    const own = rows.filter((r) => r.row !== null);
+    if (own.length > 0) {
+      await sql.query(
+        `UPDATE item_record SET status = u.status, hold = u.hold, custodian = u.custodian, sellers = u.sellers,
+                parent = u.parent, shipment = u.shipment, return_pending = u.return_pending,
+                return_received_at = u.return_received_at, transfers = u.transfers, last_idx = u.last_idx,
+                history = CASE WHEN u.merge THEN ARRAY(SELECT DISTINCT h FROM unnest(item_record.history || u.history) h
+                                                       ORDER BY h)
+                               ELSE item_record.history || u.history END,
+                top = u.top, top_since = u.top_since, ops_base = u.ops_base,
+                moves = item_record.moves || u.moves, ops = item_record.ops || u.ops,
+                receipt_at = coalesce(u.receipt_at, item_record.receipt_at)
+           FROM json_to_recordset($1::json) AS u(${ITEM_RECORD}, ${RECORD_RECORD}, merge boolean)
+          WHERE item_record.code = u.code`,
+        [itemRows(own)],
+      );
+    }
+    const movesOnly = rows.filter((r) => r.row === null);
+    if (movesOnly.length > 0) {
+      await sql.query(
+        `UPDATE item_record SET moves = item_record.moves || u.moves, ops = item_record.ops || u.ops,
+                receipt_at = coalesce(u.receipt_at, item_record.receipt_at)
+           FROM json_to_recordset($1::json) AS u(code text, moves bigint[], ops text[], receipt_at timestamptz)
+          WHERE item_record.code = u.code`,
+        [JSON.stringify(movesOnly.map((r) => ({ code: r.code, moves: r.moves, ops: r.ops, receipt_at: r.receiptAt })))],
+      );
+    }
+  }
+
+  /** Opens and closes membership intervals (item → container, from the packing index to the unpacking one). */
+  async saveMemberships(sql: Sql, opened: Membership[], closed: { code: string; toIndex: number }[]): Promise<void> {
+    if (closed.length > 0) {
+      await sql.query(
+        `UPDATE item_membership m SET to_idx = c.to_idx
+           FROM unnest($1::text[], $2::bigint[]) AS c(code, to_idx)
+          WHERE m.code = c.code AND m.to_idx IS NULL`,
+        [closed.map((c) => c.code), closed.map((c) => c.toIndex)],
+      );
+    }
+    if (opened.length > 0) {
+      await sql.query(
+        `INSERT INTO item_membership (code, container, from_idx, to_idx)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])`,
+        [
+          opened.map((m) => m.code),
+          opened.map((m) => m.container),
+          opened.map((m) => m.fromIndex),
+          opened.map((m) => m.toIndex),
+        ],
+      );
+    }
   }
 
   async saveProducts(sql: Sql, products: Product[]): Promise<void> {
@@ -373,28 +472,69 @@ const ITEM_RECORD = `code text, kind text, gtin text, serial text, lot text, exp
   hold text, custodian text, sellers text[], parent text, shipment text, return_pending boolean,
   return_received_at timestamptz, transfers int, last_idx bigint`;
 
-/** Item rows (with the log indexes each gains in this transaction) as one JSON document for json_to_recordset. */
-function itemRows(items: Item[], history: Map<string, number[]>): string {
+const RECORD_RECORD = `history bigint[], top text, top_since bigint, ops_base int, moves bigint[], ops text[],
+  receipt_at timestamptz`;
+
+/** An item's own row as written (its values as at its last own event) and what it inherits from. */
+export interface OwnRow {
+  item: Item;
+  top: string | null;
+  topSince: number | null;
+  opsBase: number;
+}
+
+/** One item's write: its own row (null: only a top container's moves and receipts are appended). */
+export interface ItemWrite {
+  code: string;
+  row: OwnRow | null;
+  /** Log indexes appended to its own history. */
+  history: number[];
+  /** True when `history` may hold indexes below the stored ones (moves inherited from a former top). */
+  merge: boolean;
+  moves: number[];
+  ops: string[];
+  receiptAt: Date | null;
+}
+
+export interface Membership {
+  code: string;
+  container: string;
+  fromIndex: number;
+  toIndex: number | null;
+}
+
+/** Rows as one JSON document for json_to_recordset. */
+function itemRows(rows: ItemWrite[]): string {
   return JSON.stringify(
-    items.map((i) => ({
-      code: i.code,
-      kind: i.kind,
-      gtin: i.gtin,
-      serial: i.serial,
-      lot: i.lot,
-      expiry_code: i.expiryCode,
-      expiry: i.expiry,
-      status: i.status,
-      hold: i.hold,
-      custodian: i.custodian,
-      sellers: i.sellers,
-      parent: i.parent,
-      shipment: i.shipment,
-      return_pending: i.returnPending,
-      return_received_at: i.returnReceivedAt,
-      transfers: i.transfers,
-      last_idx: i.lastIndex,
-      history: history.get(i.code) ?? [],
-    })),
+    rows.map(({ row, code, history, merge, moves, ops, receiptAt }) => {
+      const i = row!.item;
+      return {
+        code,
+        kind: i.kind,
+        gtin: i.gtin,
+        serial: i.serial,
+        lot: i.lot,
+        expiry_code: i.expiryCode,
+        expiry: i.expiry,
+        status: i.status,
+        hold: i.hold,
+        custodian: i.custodian,
+        sellers: i.sellers,
+        parent: i.parent,
+        shipment: i.shipment,
+        return_pending: i.returnPending,
+        return_received_at: i.returnReceivedAt,
+        transfers: i.transfers,
+        last_idx: i.lastIndex,
+        history,
+        top: row!.top,
+        top_since: row!.topSince,
+        ops_base: row!.opsBase,
+        moves,
+        ops,
+        receipt_at: receiptAt,
+        merge,
+      };
+    }),
   );
 }

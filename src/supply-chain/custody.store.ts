@@ -1,9 +1,38 @@
 import { Sql } from '../database/database';
 import { IntakeStore } from '../ledger/event-type';
-import { Alert, CustodyState, Item, Lot, Product, recordHistory, Shipment } from '../protocol/custody';
-import { CustodyRepository } from './custody.repository';
+import { Alert, appendToHistory, CustodyState, Item, Lot, Product, Shipment } from '../protocol/custody';
+import { CustodyRepository, ItemRecord, ItemWrite, LoadedItem, Membership, OwnRow } from './custody.repository';
 
 const lotKey = (gtin: string, lot: string) => `${gtin}\u0000${lot}`;
+
+/**
+ * An item's own row as this transaction keeps it (migrations/1765000800000-InheritedCustody.ts): what it inherits
+ * from, the values its row was last written with, and what is to be written.
+ */
+interface RowState extends ItemRecord {
+  parent: string | null;
+  hold: Item['hold'];
+  /** Before the current event, for a top container: what a receipt or a move changes. */
+  custodian: string;
+  status: Item['status'];
+  shipment: string | null;
+  transfers: number;
+  sellersLength: number;
+  /** The own row to write (null: unchanged). */
+  row: OwnRow | null;
+  history: number[];
+  merge: boolean;
+  moves: number[];
+  ops: string[];
+  receiptAt: Date | null;
+}
+
+/** The event being applied: the items it acts on, in the order the rule touched them. */
+interface CurrentEvent {
+  index: number;
+  acceptedAt: Date;
+  touched: Set<Item>;
+}
 
 /**
  * The supply-chain state for one intake transaction: items (with the contents of containers, at any depth),
@@ -34,7 +63,11 @@ export class CustodyStore extends IntakeStore implements CustodyState {
 
   private readonly created = new Set<string>();
   private readonly changed = new Set<string>();
-  private readonly history = new Map<string, number[]>();
+  private readonly rows = new Map<string, RowState>();
+  private readonly openedMemberships: Membership[] = [];
+  private readonly openedByCode = new Map<string, Membership>();
+  private readonly closedMemberships = new Map<string, number>();
+  private event: CurrentEvent | null = null;
   private readonly changedProducts = new Set<string>();
   private readonly changedLots = new Set<string>();
   private readonly newPrefixes: { prefix: string; gln: string; grantedIndex: number }[] = [];
@@ -88,7 +121,7 @@ export class CustodyStore extends IntakeStore implements CustodyState {
 
   async load(sql: Sql): Promise<void> {
     const w = this.wanted;
-    for (const item of await this.repository.itemsWithContents(sql, [...w.items])) this.remember(item);
+    for (const loaded of await this.repository.loadWithContents(sql, [...w.items])) this.remember(loaded);
     for (const code of await this.repository.existingCodes(
       sql,
       [...w.absent].filter((c) => !this.items.has(c)),
@@ -120,15 +153,31 @@ export class CustodyStore extends IntakeStore implements CustodyState {
       .flatMap((a) => a.items)
       .filter((code) => !this.items.has(code));
     if (holdMembers.length > 0) {
-      for (const item of await this.repository.itemsWithContents(sql, [...new Set(holdMembers)])) {
-        if (!this.items.has(item.code)) this.remember(item);
+      for (const loaded of await this.repository.loadWithContents(sql, [...new Set(holdMembers)])) {
+        if (!this.items.has(loaded.item.code)) this.remember(loaded);
       }
     }
   }
 
-  private remember(item: Item): void {
+  private remember({ item, record }: LoadedItem): void {
     this.items.set(item.code, item);
     if (item.parent) this.childSet(item.parent).add(item.code);
+    this.rows.set(item.code, {
+      ...record,
+      parent: item.parent,
+      hold: item.hold,
+      custodian: item.custodian,
+      status: item.status,
+      shipment: item.shipment,
+      transfers: item.transfers,
+      sellersLength: item.sellers.length,
+      row: null,
+      history: [],
+      merge: false,
+      moves: [],
+      ops: [],
+      receiptAt: null,
+    });
   }
 
   private childSet(parent: string): Set<string> {
@@ -215,17 +264,19 @@ export class CustodyStore extends IntakeStore implements CustodyState {
   // ---- writes (a rule calls these only after all its checks passed) ----
 
   createItem(item: Item, index: number): void {
-    this.remember(item);
+    this.remember({
+      item,
+      record: { top: null, topSince: null, opsLength: 0, topOpsLength: 0, inherited: [] },
+    });
     this.taken.delete(item.code);
     this.created.add(item.code);
-    recordHistory(this.history, item.code, index);
+    this.eventAt(index).touched.add(item);
   }
 
   /** Marks an item changed by the event at `index` (its history gets that index). */
   touch(item: Item, index: number): void {
     item.lastIndex = index;
-    if (!this.created.has(item.code)) this.changed.add(item.code);
-    recordHistory(this.history, item.code, index);
+    this.eventAt(index).touched.add(item);
   }
 
   setParent(item: Item, parent: string | null): void {
@@ -267,7 +318,161 @@ export class CustodyStore extends IntakeStore implements CustodyState {
     return seq;
   }
 
+  // ---- inherited custody: which rows an event writes ----
+
+  /** The event at `index` starts (intake and rebuild call this before each rule; see applyCustodyRule). */
+  beginEvent(index: number, acceptedAt: Date): void {
+    this.endEvent();
+    this.event = { index, acceptedAt, touched: new Set() };
+  }
+
+  private eventAt(index: number): CurrentEvent {
+    if (this.event?.index !== index) this.beginEvent(index, this.event?.acceptedAt ?? new Date(0));
+    return this.event!;
+  }
+
+  /**
+   * The event applied: decides, for every item it acted on, whether the item inherits the event from its top
+   * container (the event acted on the top and on everything inside it, and changed nothing of the item's own:
+   * only the top's row records it, in its `moves`) or whether its own row takes it.
+   */
+  endEvent(): void {
+    const event = this.event;
+    this.event = null;
+    if (!event || event.touched.size === 0) return;
+    const { index, acceptedAt, touched } = event;
+    const inherits = new Set<Item>();
+    for (const top of touched) {
+      if (top.kind !== 'container' || top.parent !== null) continue;
+      const inside = this.descendants(top.code);
+      if (inside.length === 0) continue;
+      const state = this.rows.get(top.code)!;
+      const receipt = top.transfers !== state.transfers;
+      if (receipt) {
+        state.ops.push(top.sellers.length > state.sellersLength ? top.sellers[top.sellers.length - 1] : '');
+        state.opsLength++;
+        state.receiptAt = acceptedAt;
+      }
+      if (inside.every((item) => touched.has(item))) {
+        let moved = false;
+        for (const item of inside) {
+          const own = this.rows.get(item.code)!;
+          if (
+            own.top === top.code &&
+            own.topSince !== null &&
+            own.topSince < index &&
+            item.hold === own.hold &&
+            item.parent === own.parent &&
+            item.custodian === top.custodian &&
+            item.status === top.status &&
+            item.shipment === top.shipment
+          ) {
+            inherits.add(item);
+            own.inherited.push(index);
+            moved = true;
+          }
+        }
+        if (moved) {
+          state.moves.push(index);
+          this.changed.add(top.code);
+        }
+      } else if (
+        receipt ||
+        top.custodian !== state.custodian ||
+        top.status !== state.status ||
+        top.shipment !== state.shipment
+      ) {
+        // Not a move of everything inside, yet what the contents read through the top changed: their rows take it.
+        for (const item of inside) if (!touched.has(item)) this.writeRow(item);
+      }
+    }
+    for (const item of touched) {
+      if (inherits.has(item)) continue;
+      const state = this.rows.get(item.code)!;
+      if (item.parent !== state.parent) this.moveMembership(item.code, state.parent, item.parent, index);
+      const { top } = this.topOf(item);
+      if (top !== state.top) {
+        // A new top: the moves inherited from the former one become the item's own history.
+        if (state.inherited.length > 0) {
+          state.history.push(...state.inherited);
+          state.merge = true;
+          state.inherited = [];
+        }
+        state.top = top;
+        state.topSince = top === null ? null : index;
+      }
+      appendToHistory(state.history, index);
+      this.writeRow(item);
+    }
+    for (const item of touched) {
+      const state = this.rows.get(item.code)!;
+      state.custodian = item.custodian;
+      state.status = item.status;
+      state.shipment = item.shipment;
+      state.transfers = item.transfers;
+      state.sellersLength = item.sellers.length;
+    }
+  }
+
+  /** The item's own row is to be written with its state now (a packed item's: a copy, later moves are inherited). */
+  private writeRow(item: Item): void {
+    const state = this.rows.get(item.code)!;
+    const { top, opsLength } = this.topOf(item);
+    state.row = {
+      item: top === null ? item : { ...item, sellers: [...item.sellers] },
+      top: state.top,
+      topSince: state.topSince,
+      opsBase: top === null ? 0 : opsLength,
+    };
+    state.hold = item.hold;
+    state.parent = item.parent;
+    if (!this.created.has(item.code)) this.changed.add(item.code);
+  }
+
+  /** The item's outermost container (null: not packed) and how many receipts that container has had. */
+  private topOf(item: Item): { top: string | null; opsLength: number } {
+    let current = item;
+    for (let depth = 0; current.parent !== null && depth <= this.items.size; depth++) {
+      const parent = this.items.get(current.parent);
+      if (!parent) {
+        // Above here nothing is loaded, so nothing changed: the stored top of the highest loaded item.
+        const state = this.rows.get(current.code)!;
+        return { top: state.top ?? current.parent, opsLength: state.topOpsLength };
+      }
+      current = parent;
+    }
+    return current === item
+      ? { top: null, opsLength: 0 }
+      : { top: current.code, opsLength: this.rows.get(current.code)!.opsLength };
+  }
+
+  private moveMembership(code: string, from: string | null, to: string | null, index: number): void {
+    if (from !== null) {
+      const opened = this.openedByCode.get(code);
+      if (opened && opened.toIndex === null) opened.toIndex = index;
+      else this.closedMemberships.set(code, index);
+    }
+    if (to !== null) {
+      const membership: Membership = { code, container: to, fromIndex: index, toIndex: null };
+      this.openedMemberships.push(membership);
+      this.openedByCode.set(code, membership);
+    }
+  }
+
   async flush(sql: Sql): Promise<void> {
+    this.endEvent();
+    const write = (code: string): ItemWrite => {
+      const state = this.rows.get(code)!;
+      return {
+        code,
+        row: state.row,
+        history: state.history,
+        merge: state.merge,
+        moves: state.moves,
+        ops: state.ops,
+        receiptAt: state.receiptAt,
+      };
+    };
     await this.repository.savePrefixes(sql, this.newPrefixes);
     await this.repository.saveProducts(
       sql,
@@ -277,15 +482,12 @@ export class CustodyStore extends IntakeStore implements CustodyState {
       sql,
       [...this.changedLots].map((k) => this.lots.get(k)!),
     );
-    await this.repository.insertItems(
+    await this.repository.insertItems(sql, [...this.created].map(write));
+    await this.repository.updateItems(sql, [...this.changed].filter((c) => !this.created.has(c)).map(write));
+    await this.repository.saveMemberships(
       sql,
-      [...this.created].map((c) => this.items.get(c)!),
-      this.history,
-    );
-    await this.repository.updateItems(
-      sql,
-      [...this.changed].map((c) => this.items.get(c)!),
-      this.history,
+      this.openedMemberships,
+      [...this.closedMemberships].map(([code, toIndex]) => ({ code, toIndex })),
     );
     await this.repository.saveShipments(
       sql,

@@ -38,7 +38,15 @@ export class SupplyChainModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.types.registerStore(CustodyStore, () => new CustodyStore(this.repository));
-    this.types.registerReadModel('company_prefix', 'product', 'lot', 'item', 'shipment', 'alert');
+    this.types.registerReadModel(
+      'company_prefix',
+      'product',
+      'lot',
+      'item_record',
+      'item_membership',
+      'shipment',
+      'alert',
+    );
     this.types.register(
       new PackType(),
       new UnpackType(),

@@ -204,7 +204,7 @@ describe('rebuild', () => {
     expect(refused).toBeGreaterThan(0);
 
     const live = await snapshot();
-    expect(live.item.length).toBeGreaterThan(100);
+    expect(live.item_record.length).toBeGreaterThan(100);
     expect(live.alert.length).toBeGreaterThan(0);
     const report = await t.app.get(RebuildService).rebuild();
     expect(report.entries).toBeGreaterThan(accepted);
