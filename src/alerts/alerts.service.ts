@@ -13,7 +13,6 @@ import {
   alertId,
   AlertKind,
   alertSeverity,
-  AlertSeverity,
   AlertState,
   mayTake,
   parseAlertId,
