@@ -42,7 +42,9 @@ export class VerificationController {
   @Auth('manufacturer', 'regulator')
   @ApiOperation({
     summary:
-      'Suspicious verifications (unknown serial, mismatch, already dispensed, custody mismatch, illegitimate): a manufacturer sees those of its products, a regulator all',
+      'Suspicious verifications (unknown serial, mismatch, already dispensed, custody mismatch, illegitimate), one per ' +
+      'scan: a manufacturer sees those of its products, a regulator all. Grouped per unit, filtered, keyset-paged and ' +
+      'triaged: GET /v1/alerts (PROTOCOL.md §8.6)',
   })
   alerts(@CurrentPrincipal() requester: Principal, @Query() page: PageQuery) {
     return this.verification.suspicious(requester.role === 'regulator' ? null : requester.gln, page.limit, page.offset);
