@@ -30,6 +30,8 @@ const entries = {
   scan: 'web/src/scan/main.ts',
   regulator: 'web/src/regulator/main.ts',
   log: 'web/src/log/main.ts',
+  signin: 'web/src/signin/main.ts',
+  people: 'web/src/people/main.ts',
   app: 'web/styles/app.css',
 };
 

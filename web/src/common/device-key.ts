@@ -19,6 +19,7 @@ import { bytesToBase64 } from '../../../src/bytes';
 import type { LedgerEvent, SignedEvent } from '../../../src/protocol/event';
 import { keyIdOf, signedEventBytes } from '../../../src/signing/event-signing';
 import { ApiError, postJson } from './api';
+import { csrfHeaders } from './session';
 
 export type { SignedEvent } from '../../../src/protocol/event';
 
@@ -101,16 +102,6 @@ export async function forgetDeviceKey(): Promise<void> {
   await store.delete();
 }
 
-/** The value of a cookie readable by scripts (the CSRF token of the session, PROTOCOL §3.4), or null. */
-function cookie(name: string): string | null {
-  if (typeof document === 'undefined') return null;
-  for (const part of document.cookie.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return null;
-}
-
 export interface RegisterOptions {
   /** A machine's API token instead of the session cookie. */
   token?: string | null;
@@ -124,11 +115,11 @@ export async function registerDeviceKey(label: string, options: RegisterOptions 
   const publicKeyBytes = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   const publicKey = bytesToBase64(publicKeyBytes);
   const keyId = keyIdOf(publicKeyBytes);
-  const csrf = cookie('rxledger_csrf');
   const answer = await postJson<{ keyId?: string; gln?: string; label?: string }>(
     options.endpoint ?? '/app/devices',
     { publicKey, label },
-    { token: options.token, headers: csrf ? { 'X-CSRF-Token': csrf } : {} },
+    // With a token, the token alone; with the session cookie, the session's CSRF token too (PROTOCOL §3.4).
+    { token: options.token, headers: options.token ? {} : csrfHeaders() },
   );
   if (answer?.keyId !== keyId || typeof answer.gln !== 'string') {
     throw new ApiError(200, 'DEVICE_KEY_MISMATCH', 'the server registered another key than this one');

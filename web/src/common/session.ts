@@ -1,15 +1,20 @@
 /**
- * Sign-in with a party's API token (issued by the network operator). The token stays in sessionStorage: it is
- * gone when the tab closes, and other sites cannot read it.
+ * Who uses the page. People sign in on /app/signin (password or passkey) into a session held by an HttpOnly cookie
+ * (PROTOCOL §3.4); every page then finds it through GET /app/session. Machines and tests may still paste a party's
+ * API token into the page's own sign-in form: it stays in sessionStorage (gone when the tab closes) and wins over the
+ * cookie in that tab.
  */
-import { ApiError, getJson } from './api';
+import { ApiError, getJson, postJson } from './api';
 import { byId, fill, h } from './dom';
 
 export interface Session {
-  token: string;
+  /** A pasted API token, or null for a person's cookie session. */
+  token: string | null;
   gln: string;
   role: string;
   name: string;
+  /** The signed-in person (cookie session only). */
+  person?: { id: string; name: string; role: 'administrator' | 'staff' };
 }
 
 export interface SessionOptions {
@@ -20,31 +25,75 @@ export interface SessionOptions {
   roleNames: string;
 }
 
-/** Resolves with a signed-in session: the stored one if still valid, or after the sign-in form succeeds. */
+/** The CSRF token cookie of the session (readable by scripts; the session cookie itself is not). */
+export const CSRF_COOKIE = 'rxledger_csrf';
+
+/** The header a state-changing request made with the session cookie must carry (PROTOCOL §3.4); {} without one. */
+export function csrfHeaders(): Record<string, string> {
+  if (typeof document === 'undefined') return {};
+  for (const part of document.cookie.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === CSRF_COOKIE) return { 'X-CSRF-Token': decodeURIComponent(value.join('=')) };
+  }
+  return {};
+}
+
+/** Whether this browser holds a session cookie (judged by its CSRF cookie, which scripts can read). */
+const hasSessionCookie = () => 'X-CSRF-Token' in csrfHeaders();
+
+/** Where the sign-in page sends the person back to afterwards: this page. */
+export function signInUrl(): string {
+  return `/app/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+let current: Session | undefined;
+
+/**
+ * Resolves with a signed-in session: the tab's stored token if still valid, else the person's cookie session, else
+ * after the token form succeeds (the form also links to the people's sign-in page).
+ */
 export async function startSession(options: SessionOptions): Promise<Session> {
   const stored = sessionStorage.getItem(options.storageKey);
   if (stored) {
     try {
-      const session = await check(stored, options);
-      showWho(session, options);
-      return session;
+      return shown(await check(stored, options), options);
     } catch {
       sessionStorage.removeItem(options.storageKey);
     }
   }
-  const session = await signInForm(options);
+  // The session cookie is HttpOnly; its CSRF cookie, set and cleared with it, says whether there is one to try.
+  if (hasSessionCookie()) {
+    try {
+      return shown(await check(null, options), options);
+    } catch {
+      // An ended session, or a person of a party this page does not serve: the form says more.
+    }
+  }
+  return shown(await signInForm(options), options);
+}
+
+/** The signed-in person's session, or null (pages only for people: /app/people). */
+export async function personSession(): Promise<Session | null> {
+  if (!hasSessionCookie()) return null;
+  try {
+    const who = await getJson<Omit<Session, 'token'>>('/app/session');
+    return who.person ? (current = { token: null, ...who }) : null;
+  } catch {
+    return null;
+  }
+}
+
+function shown(session: Session, options: SessionOptions): Session {
+  current = session;
   showWho(session, options);
   return session;
 }
 
-async function check(token: string, options: SessionOptions): Promise<Session> {
-  const who = await getJson<{ gln: string; role: string; name: string }>('/app/session', { token });
+async function check(token: string | null, options: SessionOptions): Promise<Session> {
+  const who = await getJson<Omit<Session, 'token'>>('/app/session', { token });
   if (!options.roles.includes(who.role)) {
-    throw new ApiError(
-      403,
-      'FORBIDDEN',
-      `this token belongs to ${who.name}, a ${who.role}; this page is for ${options.roleNames}`,
-    );
+    const whose = token ? 'this token belongs to' : 'you are signed in for';
+    throw new ApiError(403, 'FORBIDDEN', `${whose} ${who.name}, a ${who.role}; this page is for ${options.roleNames}`);
   }
   return { token, ...who };
 }
@@ -55,6 +104,18 @@ function signInForm(options: SessionOptions): Promise<Session> {
   const input = byId<HTMLInputElement>('signin-token');
   const error = byId('signin-error');
   const button = form.querySelector('button')!;
+  if (!section.querySelector('.signin-people')) {
+    section.insertBefore(
+      h(
+        'p',
+        { class: 'signin-people' },
+        'Staff of a pharmacy or another trading partner: ',
+        h('a', { href: signInUrl() }, 'sign in with your account'),
+        '. Systems and tests: paste an API token below.',
+      ),
+      form,
+    );
+  }
   section.hidden = false;
   input.focus();
   return new Promise((resolve) => {
@@ -84,24 +145,45 @@ function signInForm(options: SessionOptions): Promise<Session> {
   });
 }
 
+/** Signs the person out (the server revokes the session) and goes to the sign-in page. */
+export async function signOut(): Promise<void> {
+  try {
+    await postJson('/app/signout', {}, { headers: csrfHeaders() });
+  } catch {
+    // A 204 has no JSON body; an ended session is signed out already.
+  }
+  location.assign('/app/signin');
+}
+
 function showWho(session: Session, options: SessionOptions): void {
   const who = byId('who');
-  const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
-  signOut.addEventListener('click', () => {
+  const signOutButton = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
+  signOutButton.addEventListener('click', () => {
+    if (session.person) {
+      void signOut();
+      return;
+    }
     sessionStorage.removeItem(options.storageKey);
     location.reload();
   });
   fill(
     who,
-    h('span', { class: 'who-name' }, session.name),
+    ...(session.person
+      ? [h('span', { class: 'who-name' }, session.person.name), h('a', { href: '/app/people' }, 'My devices')]
+      : []),
+    h('span', { class: session.person ? 'who-role' : 'who-name' }, session.name),
     h('span', { class: 'who-role' }, `${session.role} · GLN ${session.gln}`),
-    signOut,
+    signOutButton,
   );
   who.hidden = false;
 }
 
-/** Ends the session after the server refused the token (revoked while the page was open). */
+/** Ends the session after the server refused it (revoked or expired while the page was open). */
 export function expire(options: Pick<SessionOptions, 'storageKey'>): void {
   sessionStorage.removeItem(options.storageKey);
+  if (current && !current.token) {
+    location.assign(signInUrl());
+    return;
+  }
   location.reload();
 }
