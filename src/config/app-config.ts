@@ -130,6 +130,16 @@ export class AppConfig {
   @Min(0)
   CLOCK_SKEW_MS = 300_000;
 
+  /**
+   * Worker threads that canonicalize, hash and verify signed events off the main thread (a piscina pool); 0: the main
+   * thread does it, the verification itself on libuv's pool (docs/OPERATIONS.md: measured default).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  INTAKE_WORKERS = 0;
+
   /** `off` for processes that must not integrate (tools, read-only replicas); one process of many integrates anyway. */
   @IsIn(['on', 'off'])
   INTEGRATOR: 'on' | 'off' = 'on';
@@ -176,6 +186,7 @@ export const CONFIG_VARIABLES = [
   'MAX_BATCH_EVENTS',
   'MAX_BODY_MB',
   'CLOCK_SKEW_MS',
+  'INTAKE_WORKERS',
   'INTEGRATOR',
   'SYNCHRONOUS_STANDBY',
   'LOG_LEVEL',

@@ -1,37 +1,39 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Principal } from '../auth/principal';
 import { AppError, ValidationError } from '../common/app-error';
 import { validatePlain, validateShallow } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { CanonicalJsonError, canonicalJson } from '../canonical-json';
 import { leafHash } from '../merkle/hash';
 import { eventTimeError, LedgerEvent } from '../protocol/event';
-import { storedTextViolation } from '../protocol/stored-text';
 import { encodeLeaf } from '../protocol/leaf';
 import { genesisKey, RegistryViolation } from '../protocol/registry';
 import { base64ToBytes, bytesToBase64 } from '../bytes';
-import { verifyStrictNodeAsync } from '../signing/ed25519-node';
-import { SIGNED_EVENT_PREFIX } from '../signing/event-signing';
 import { LedgerEventDto } from './dto/signed-event.dto';
 import { EventType } from './event-type';
 import { applyEvent, prepareBatch } from './event-applier';
+import { Sealed } from './event-seal';
+import { IntakePool } from './intake-pool';
 import { EventTypeRegistry } from './event-type.registry';
 import { LEDGER_ERRORS, LedgerError, RuleViolation } from './ledger.errors';
 import { LogRepository, NewLogEntry, StoredEntryRef } from './log.repository';
-import { IntakeResult, Receipt } from './receipt';
+import { IntakeResult, Receipt, RefusedEvent } from './receipt';
 import { LogSignals } from './log-signals';
 
-/** An event that passed every check that needs no database state: ready for the intake transaction. */
-interface PreparedEvent {
+/** An event whose envelope and body passed validation: next, sealing (`seal`: canonical form, hash, signature). */
+interface ValidEvent {
   event: LedgerEvent<object>;
   type: EventType;
   body: object;
-  eventJson: string;
-  eventHash: Uint8Array;
+  where: string;
   signature: Uint8Array;
   weight: number;
+}
+
+/** An event that passed every check that needs no database state: ready for the intake transaction. */
+interface PreparedEvent extends ValidEvent {
+  eventJson: string;
+  eventHash: Uint8Array;
 }
 
 interface Pending {
@@ -45,14 +47,12 @@ interface Pending {
  */
 const MAX_EVENTS_PER_TRANSACTION = 5_000;
 const MAX_WEIGHT_PER_TRANSACTION = 12_000;
-/** Largest canonical event accepted (a commissioning event for 100,000 serials is about 3 MB). */
-const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 
 /**
  * Signed-event intake (docs/PROTOCOL.md §2, §5).
  *
- * Outside any transaction, each event is validated (shape, type, body, time, caller = actor), canonicalized and
- * its signature verified on the thread pool. Valid events then queue for the committer, which takes whatever
+ * Outside any transaction, each event is validated (shape, type, body, time, caller = actor), then sealed
+ * (canonicalized, hashed, its signature verified: `IntakePool`, on worker threads or libuv's pool). Valid events then queue for the committer, which takes whatever
  * has queued (up to a budget) into ONE transaction: lock the sequencer row, load the state every rule of the
  * group needs in bulk, apply the events in order in memory (a refused event changes nothing), write the
  * changes and the log entries in bulk, and commit. Concurrent single-event requests thus share a commit, and
@@ -70,26 +70,47 @@ export class IntakeService {
     private readonly log: LogRepository,
     private readonly types: EventTypeRegistry,
     private readonly signals: LogSignals,
+    private readonly pool: IntakePool,
   ) {}
 
   /** Submits signed events in order; each gets a receipt or a coded refusal. Never throws for bad input. */
   async submit(principal: Principal, signedEvents: unknown[]): Promise<IntakeResult[]> {
     const results: (IntakeResult | Promise<IntakeResult>)[] = new Array(signedEvents.length);
-    const prepared = signedEvents.map((item, i) => this.prepare(principal, item, i, signedEvents.length));
-    const keys = await this.signingKeys(prepared.filter((p): p is PreparedEvent => !isRefusal(p)));
-    const verdicts = await Promise.all(
-      prepared.map((p) => (isRefusal(p) ? Promise.resolve(null) : this.checkSignature(p, keys))),
-    );
-    for (let i = 0; i < prepared.length; i++) {
-      const p = prepared[i];
-      if (isRefusal(p)) results[i] = p;
-      else if (verdicts[i]) results[i] = verdicts[i]!;
-      else results[i] = this.enqueue(p);
+    const validated = signedEvents.map((item, i) => this.validate(principal, item, i, signedEvents.length));
+    const valid = validated.filter((v): v is ValidEvent => !isRefusal(v));
+    const keys = await this.signingKeys(valid);
+    let sealed: Sealed[];
+    try {
+      sealed = await this.pool.sealAll(
+        valid.map((v) => ({
+          event: v.event,
+          where: v.where,
+          keyId: v.event.keyId,
+          signature: v.signature,
+          publicKey: keys.get(v.event.keyId) ?? null,
+        })),
+      );
+    } catch (error) {
+      this.logger.error(`sealing failed: ${(error as Error).stack ?? String(error)}`);
+      const { status, error: coded } = refusal(error) as RefusedEvent;
+      sealed = valid.map(() => ({ ok: false, status, error: coded }));
+    }
+    let next = 0;
+    for (let i = 0; i < validated.length; i++) {
+      const v = validated[i];
+      if (isRefusal(v)) {
+        results[i] = v;
+        continue;
+      }
+      const s = sealed[next++];
+      results[i] = s.ok
+        ? this.enqueue({ ...v, eventJson: s.eventJson, eventHash: s.eventHash })
+        : { accepted: false, eventId: v.event.id, status: s.status, error: s.error };
     }
     return Promise.all(results);
   }
 
-  private prepare(principal: Principal, item: unknown, position: number, count: number): PreparedEvent | IntakeResult {
+  private validate(principal: Principal, item: unknown, position: number, count: number): ValidEvent | IntakeResult {
     const where = count > 1 ? `events[${position}].` : '';
     const raw = item as { event?: unknown; signature?: unknown };
     const eventId =
@@ -150,29 +171,11 @@ export class IntakeService {
       if (!/^[A-Za-z0-9+/]{85}[AQgw]==$/.test(raw.signature)) {
         throw new LedgerError('SIGNATURE_MALFORMED', 'signature must be the standard base64 of 64 bytes');
       }
-      let eventJson: string;
-      try {
-        eventJson = canonicalJson(rawEvent);
-      } catch (error) {
-        if (!(error instanceof CanonicalJsonError)) throw error;
-        throw new ValidationError([
-          { field: `${where}event${error.path.slice(1)}`, rule: 'canonicalJson', message: error.message },
-        ]);
-      }
-      // Every string of the event (RFC 8785 has refused lone surrogates): what the database cannot store is refused
-      // here, before any transaction, so that it never costs the events it would have shared a transaction with.
-      const text = storedTextViolation(rawEvent, `${where}event`);
-      if (text) throw new ValidationError([text]);
-      if (Buffer.byteLength(eventJson, 'utf8') > MAX_EVENT_BYTES) {
-        throw new LedgerError('EVENT_TOO_LARGE', `the event is larger than ${MAX_EVENT_BYTES} bytes; split it`);
-      }
-      const eventHash = createHash('sha256').update(SIGNED_EVENT_PREFIX).update(eventJson, 'utf8').digest();
       return {
         event: rawEvent,
         type,
         body,
-        eventJson,
-        eventHash: new Uint8Array(eventHash.buffer, eventHash.byteOffset, eventHash.byteLength),
+        where,
         signature: base64ToBytes(raw.signature),
         weight: 1 + (type.weight?.(body) ?? 0),
       };
@@ -181,7 +184,7 @@ export class IntakeService {
     }
   }
 
-  private async signingKeys(prepared: PreparedEvent[]): Promise<Map<string, Uint8Array>> {
+  private async signingKeys(prepared: ValidEvent[]): Promise<Map<string, Uint8Array>> {
     const keyIds = [...new Set(prepared.map((p) => p.event.keyId))];
     const keys = await this.types.keyDirectory.publicKeys(keyIds);
     for (const p of prepared) {
@@ -189,21 +192,6 @@ export class IntakeService {
       if (introduced && !keys.has(p.event.keyId)) keys.set(p.event.keyId, introduced);
     }
     return keys;
-  }
-
-  /** Verifies the signature; returns a refusal, or null when it is good. */
-  private async checkSignature(p: PreparedEvent, keys: Map<string, Uint8Array>): Promise<IntakeResult | null> {
-    const publicKey = keys.get(p.event.keyId);
-    if (!publicKey)
-      return refusal(new LedgerError('KEY_UNKNOWN', `key ${p.event.keyId} is not registered`), p.event.id);
-    const message = concat(SIGNED_EVENT_PREFIX, new TextEncoder().encode(p.eventJson));
-    const valid = await verifyStrictNodeAsync(publicKey, message, p.signature);
-    return valid
-      ? null
-      : refusal(
-          new LedgerError('SIGNATURE_INVALID', `the signature does not verify with key ${p.event.keyId}`),
-          p.event.id,
-        );
   }
 
   private enqueue(prepared: PreparedEvent): Promise<IntakeResult> {
@@ -386,7 +374,7 @@ export class IntakeService {
   }
 }
 
-function isRefusal(value: PreparedEvent | IntakeResult): value is IntakeResult {
+function isRefusal(value: ValidEvent | IntakeResult): value is IntakeResult {
   return 'accepted' in value;
 }
 
@@ -419,13 +407,6 @@ function refusedDataState(error: unknown): string | null {
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 export { RuleViolation };

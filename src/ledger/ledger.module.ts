@@ -3,6 +3,7 @@ import { BenchCeilingController, benchCeilingEnabled } from './bench-ceiling.con
 import { CheckpointService } from './checkpoint.service';
 import { EventTypeRegistry } from './event-type.registry';
 import { EventsController } from './events.controller';
+import { IntakePool } from './intake-pool';
 import { IntakeService } from './intake.service';
 import { IntegratorService } from './integrator.service';
 import { LogSignals } from './log-signals';
@@ -18,6 +19,7 @@ import { TreeService } from './tree.service';
   controllers: [EventsController, LogController, ...(benchCeilingEnabled() ? [BenchCeilingController] : [])],
   providers: [
     EventTypeRegistry,
+    IntakePool,
     IntakeService,
     IntegratorService,
     CheckpointService,
