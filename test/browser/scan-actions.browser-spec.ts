@@ -66,6 +66,7 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
   let page: Page;
   let caseCode: string;
   const registered: string[] = [];
+  let signedIn = 0;
 
   /**
    * The device key's registration: `POST /app/devices` (people and sessions, issue 13 §1) when the server has it;
@@ -118,6 +119,8 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     await page.fill('#signin-token', p.token);
     await page.press('#signin-token', 'Enter');
     await page.waitForSelector('#workspace:not([hidden])');
+    // Problems from here on are the actions' (the sign-in's own probes are the sign-in tests' business).
+    signedIn = problemsOf(page).length;
   });
   afterAll(async () => {
     await b?.close();
@@ -403,11 +406,24 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     const times = await page.evaluate(() => performance.getEntriesByName('scan-to-card').map((e) => e.duration));
     expect(times.length).toBe(TIMED);
     const p50 = median(times);
+    // Same-run baseline (the machine is shared): a trivial GET from the page, timed the same way.
+    const trivial = await page.evaluate(async (n) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        await (await fetch('/v1/health/live', { cache: 'no-store' })).text();
+        out.push(performance.now() - start);
+      }
+      return out;
+    }, TIMED);
+    const base = median(trivial);
     console.log(
-      `scan to card (card with its actions), median of ${TIMED}: ${p50} ms · goal < 100 ms · ${p50 < 100 ? 'met' : 'NOT met'} (shared 2-core machine)`,
+      `scan to card (card with its actions), median of ${TIMED}: ${p50} ms · goal < 100 ms · ${p50 < 100 ? 'met' : 'NOT met'}; ` +
+        `same-run baseline GET /v1/health/live from the page: median ${base} ms (ratio ${Math.round((p50 / base) * 10) / 10}); ` +
+        'shared 2-core machine; npx jest test/browser/scan-actions.browser-spec.ts',
     );
     expect(p50).toBeGreaterThan(0);
     expect(p50).toBeLessThan(10_000);
-    expect(problemsOf(page)).toEqual([]);
+    expect(problemsOf(page).slice(signedIn)).toEqual([]);
   });
 });
