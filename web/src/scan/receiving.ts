@@ -302,14 +302,13 @@ export class ReceivingMode {
       fill(this.status, 'Nothing scanned yet: scan what arrived before posting the receipt.');
       return;
     }
+    const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
     const parts = [
-      `${arrivedCount} shipped item${arrivedCount === 1 ? '' : 's'} (${tally.counts().arrived} units) will be received into your custody.`,
+      `${n(arrivedCount, 'shipped item', 'shipped items')} (${n(tally.counts().arrived, 'unit', 'units')}) will be received into your custody.`,
       missing.length
-        ? `${missing.length} missing item${missing.length === 1 ? '' : 's'} stay in transit and are reported as a discrepancy.`
+        ? `${n(missing.length, 'missing item stays', 'missing items stay')} in transit and ${missing.length === 1 ? 'is' : 'are'} reported as a discrepancy.`
         : '',
-      tally.extra.length
-        ? `${tally.extra.length} extra item${tally.extra.length === 1 ? '' : 's'} are reported, not received.`
-        : '',
+      tally.extra.length ? `${n(tally.extra.length, 'extra item is', 'extra items are')} reported, not received.` : '',
     ];
     const receipt = await confirmAction({
       title: `Post the receipt of ${shipment.shipmentId}?`,
