@@ -5,6 +5,7 @@ import { Auth, CurrentPrincipal, Public } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { GlnParam } from '../parties/dto/party-params.dto';
 import { PartiesService } from '../parties/parties.service';
+import { TooManyAuthFailuresError } from '../parties/tokens.service';
 import { DevicesService, PartyPrincipal, partyPrincipal } from './devices.service';
 import { PasskeysService } from './passkeys.service';
 import {
@@ -74,7 +75,12 @@ export class PeopleController {
   @Public()
   @ApiOperation({ summary: 'Sign in with email and password: sets the session cookie and answers the CSRF token' })
   async signIn(@Body() dto: SignInDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    return this.signedIn(await this.people.signIn(dto), request, response);
+    try {
+      return this.signedIn(await this.people.signIn(dto, request.ip ?? 'unknown'), request, response);
+    } catch (error) {
+      if (error instanceof TooManyAuthFailuresError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
   }
 
   @Post('app/signout')

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { TooManyAuthFailuresError } from '../parties/tokens.service';
 import { Principal } from '../auth/principal';
 import { AuthError } from '../common/app-error';
 import { PartiesService } from '../parties/parties.service';
@@ -9,6 +11,14 @@ import { AcceptInvitationDto, InviteDto, SignInDto } from './people.dto';
 import { PeopleError } from './people.errors';
 import { InvitationRow, PeopleRepository, PersonListRow, PersonRole, PersonRow } from './people.repository';
 import { newSecret, secretHash } from './secrets';
+
+/**
+ * Wrong passwords allowed per email within SIGN_IN_WINDOW_S before a block; per client address ten times as many (a
+ * pharmacy's counters may share one address).
+ */
+export const SIGN_IN_FAILURES_ALLOWED = 10;
+const SIGN_IN_WINDOW_S = 15 * 60;
+const SIGN_IN_BLOCK_S = 15 * 60;
 
 /** An invitation is good for a week. */
 export const INVITATION_MS = 7 * 24 * 3600_000;
@@ -23,6 +33,12 @@ export interface IssuedInvitation extends InvitationRow {
 /** People under a party: invitations (single-use, expiring, stored hashed), acceptance, password sign-in. */
 @Injectable()
 export class PeopleService {
+  /** Failed password sign-ins, per email (guessing one account) and per client address (guessing many). */
+  private readonly failures = {
+    email: limiter(SIGN_IN_FAILURES_ALLOWED),
+    client: limiter(SIGN_IN_FAILURES_ALLOWED * 10),
+  };
+
   constructor(
     private readonly people: PeopleRepository,
     private readonly parties: PartiesService,
@@ -82,10 +98,24 @@ export class PeopleService {
     });
   }
 
-  /** The person with this email and password; SIGN_IN_FAILED alike for an unknown email and a wrong password. */
-  async signIn(dto: SignInDto): Promise<PersonRow> {
-    const person = await this.people.personForSignIn(dto.email.trim());
+  /**
+   * The person with this email and password; SIGN_IN_FAILED alike for an unknown email and a wrong password. After
+   * SIGN_IN_FAILURES_ALLOWED failures for one email (ten times as many from one client address) within 15 minutes,
+   * every attempt for it is refused (429 TOO_MANY_AUTH_FAILURES, Retry-After) for 15 minutes, right password or not.
+   */
+  async signIn(dto: SignInDto, client: string): Promise<PersonRow> {
+    const email = dto.email.trim().toLowerCase();
+    const counted = [
+      { limiter: this.failures.email, key: email },
+      { limiter: this.failures.client, key: client },
+    ];
+    for (const { limiter, key } of counted) {
+      const blocked = await limiter.get(key);
+      if (blocked && blocked.consumedPoints >= limiter.points) throw tooManyFailures(blocked);
+    }
+    const person = await this.people.personForSignIn(email);
     if (!(await checkPassword(person?.passwordHash, dto.password)) || !person) {
+      for (const { limiter, key } of counted) await limiter.consume(key).catch((refused: RateLimiterRes) => refused);
       throw new PeopleError('SIGN_IN_FAILED', 'the email or the password is wrong');
     }
     const { passwordHash: _, ...row } = person;
@@ -99,4 +129,12 @@ export class PeopleService {
     ]);
     return { people, invitations };
   }
+}
+
+function limiter(points: number): RateLimiterMemory {
+  return new RateLimiterMemory({ points, duration: SIGN_IN_WINDOW_S, blockDuration: SIGN_IN_BLOCK_S });
+}
+
+function tooManyFailures(blocked: RateLimiterRes): TooManyAuthFailuresError {
+  return new TooManyAuthFailuresError(Math.max(1, Math.ceil(blocked.msBeforeNext / 1000)));
 }

@@ -8,7 +8,7 @@
  */
 import { bytesToBase64 } from '../../src/bytes';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/people/sessions.service';
-import { INVITATION_MS } from '../../src/people/people.service';
+import { INVITATION_MS, SIGN_IN_FAILURES_ALLOWED } from '../../src/people/people.service';
 import { PeopleClock } from '../../src/people/people-clock';
 import { generateSecretKey, publicKeyOf } from '../../src/signing/ed25519';
 import { keyIdOf } from '../../src/signing/event-signing';
@@ -126,6 +126,17 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
       expect([wrong.status, wrong.body]).toEqual([401, unknown.body]);
       expect(wrong.body.error.code).toBe('SIGN_IN_FAILED');
       expect(cookiesOf(wrong)).toEqual({});
+    });
+
+    it('after 10 wrong passwords for an email, even the right one is refused for a while (429, Retry-After)', async () => {
+      const invitation = await inviteAdministrator(t, pharmacy);
+      await acceptWithPassword(t, invitation.token);
+      for (let i = 0; i < SIGN_IN_FAILURES_ALLOWED; i++) {
+        expect((await signIn(t, invitation.email.toUpperCase(), `wrong ${i}`)).status).toBe(401);
+      }
+      const blocked = await signIn(t, invitation.email);
+      expect([blocked.status, blocked.body.error.code]).toEqual([429, 'TOO_MANY_AUTH_FAILURES']);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     });
 
     it('the password is stored as an argon2id hash', async () => {
