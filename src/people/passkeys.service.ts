@@ -12,7 +12,7 @@ import { PersonOfParty } from '../auth/principal';
 import { PeopleClock } from './people-clock';
 import { PeopleError } from './people.errors';
 import { PeopleRepository } from './people.repository';
-import { newSecret, secretHash } from './secrets';
+import { isHttps, newSecret, secretHash } from './secrets';
 
 /** A ceremony's challenge is good for five minutes. */
 const CEREMONY_MS = 5 * 60_000;
@@ -122,9 +122,9 @@ export class PasskeysService {
   }
 }
 
-/** The origin the request was made to (Express's protocol, honouring `trust proxy`, and Host) and its host name. */
+/** The origin the request was made to (HTTPS or not, see `isHttps`; the Host header) and its host name. */
 function relyingParty(request: Request): { origin: string; rpID: string } {
-  const origin = `${request.protocol}://${request.get('host') ?? 'localhost'}`;
+  const origin = `${isHttps(request) ? 'https' : 'http'}://${request.get('host') ?? 'localhost'}`;
   return { origin, rpID: new URL(origin).hostname };
 }
 

@@ -6,7 +6,7 @@ import { AuthError } from '../common/app-error';
 import { PeopleClock } from './people-clock';
 import { PeopleError } from './people.errors';
 import { PeopleRepository } from './people.repository';
-import { newSecret, secretHash } from './secrets';
+import { isHttps, newSecret, secretHash } from './secrets';
 
 /** The session cookie: an opaque random id, HttpOnly; the server keeps only its hash. */
 export const SESSION_COOKIE = 'rxledger_session';
@@ -55,15 +55,15 @@ export class SessionsService {
     return { sessionId, csrfToken, expiresAt };
   }
 
-  /** Sets both cookies on the answer: Secure when the request came over HTTPS (Express's `request.secure`). */
+  /** Sets both cookies on the answer: Secure when the request came over HTTPS (`isHttps`). */
   setCookies(request: Request, response: Response, session: StartedSession): void {
-    const common = { sameSite: 'strict' as const, secure: request.secure, path: '/', expires: session.expiresAt };
+    const common = { sameSite: 'strict' as const, secure: isHttps(request), path: '/', expires: session.expiresAt };
     response.cookie(SESSION_COOKIE, session.sessionId, { ...common, httpOnly: true });
     response.cookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
   }
 
   clearCookies(request: Request, response: Response): void {
-    const common = { sameSite: 'strict' as const, secure: request.secure, path: '/' };
+    const common = { sameSite: 'strict' as const, secure: isHttps(request), path: '/' };
     response.clearCookie(SESSION_COOKIE, { ...common, httpOnly: true });
     response.clearCookie(CSRF_COOKIE, common);
   }

@@ -81,6 +81,14 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
       expect(cookies.rxledger_session.attributes).toMatch(/HttpOnly/i);
       expect(cookies.rxledger_session.attributes).toMatch(/SameSite=Strict/i);
       expect(cookies.rxledger_csrf.attributes).not.toMatch(/HttpOnly/i);
+      // Plain HTTP here: not Secure (a browser would drop a Secure cookie); through a TLS proxy, Secure.
+      expect(cookies.rxledger_session.attributes).not.toMatch(/Secure/i);
+      const behindTls = await t.http
+        .post('/app/signin')
+        .set('X-Forwarded-Proto', 'https')
+        .send({ email: invitation.email, password: PASSWORD });
+      expect(cookiesOf(behindTls).rxledger_session.attributes).toMatch(/Secure/i);
+      expect(cookiesOf(behindTls).rxledger_csrf.attributes).toMatch(/Secure/i);
       const admin = PersonSession.fromResponse(t, accepted);
       const session = await admin.get('/app/session');
       expect(session.body).toMatchObject({ gln: pharmacy.gln, role: 'dispenser', person: { role: 'administrator' } });
