@@ -6,9 +6,7 @@
  * slowest journey's timing printed beside its goal.
  */
 import { readFileSync } from 'node:fs';
-import { Page, Route } from 'playwright-core';
-import { base64ToBytes } from '../../src/bytes';
-import { keyIdOf } from '../../src/signing/event-signing';
+import { Page } from 'playwright-core';
 import {
   accept,
   item,
@@ -18,6 +16,7 @@ import {
   units,
   TestManufacturer,
 } from '../support/supply-chain';
+import { newAdministrator } from '../support/people';
 import { TestParty } from '../support/test-app';
 import {
   BrowserApp,
@@ -65,37 +64,16 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
   let gtin: string;
   let page: Page;
   let caseCode: string;
-  const registered: string[] = [];
+  /** This browser's device key id, once registered. */
+  let deviceKeyId = '';
   let signedIn = 0;
-
-  /**
-   * The device key's registration: `POST /app/devices` (people and sessions, issue 13 §1) when the server has it;
-   * until then the same registration made through the operator's key API (`POST /v1/parties/:gln/keys`, a logged
-   * `key.add`), answering what /app/devices answers.
-   */
-  async function registerDevices(route: Route) {
-    const real = await route.fetch();
-    if (![401, 403, 404].includes(real.status())) {
-      registered.push(((await real.json()) as { keyId: string }).keyId);
-      return route.fulfill({ response: real });
-    }
-    const { publicKey, label } = JSON.parse(route.request().postData() ?? '{}') as { publicKey: string; label: string };
-    const added = await b.t.http
-      .post(`/v1/parties/${p.gln}/keys`)
-      .set('Authorization', `Bearer ${b.t.operatorToken}`)
-      .send({ publicKey });
-    if (added.status !== 201) return route.fulfill({ status: added.status, json: added.body });
-    const keyId = keyIdOf(base64ToBytes(publicKey));
-    registered.push(keyId);
-    return route.fulfill({ status: 201, json: { keyId, gln: p.gln, label } });
-  }
 
   beforeAll(async () => {
     b = await startBrowserApp();
     const t = b.t;
     ({ manufacturer: m, pharmacy: p } = await newTradingPartners(t));
     gtin = await registerProduct(t, m);
-    const green = ['G1', 'G2', 'G3', 'G4', 'G5'];
+    const green = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6'];
     await accept(t, m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: [...green, 'D1', 'C1', 'C2'] });
     await accept(t, m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: ['U1', 'U2', 'E1'] });
     await accept(t, m, 'commission', { gtin, lot: 'LOT-R', expiry: '291231', serials: ['R1', 'R2'] });
@@ -114,7 +92,6 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
       transaction,
     });
     ({ page } = await b.newPage());
-    await page.route('**/app/devices', registerDevices);
     await page.goto('/app/scan');
     await page.fill('#signin-token', p.token);
     await page.press('#signin-token', 'Enter');
@@ -173,10 +150,12 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     expect(await page.$$eval('#card [data-action]', (all) => all.every((a) => a.hasAttribute('disabled')))).toBe(true);
     await page.click('#device-register');
     await page.waitForSelector('#device-status[data-key-id]');
-    expect(await page.getAttribute('#device-status', 'data-key-id')).toBe(registered[0]);
-    // One of the pharmacy's keys now (a logged key.add).
+    deviceKeyId = (await page.getAttribute('#device-status', 'data-key-id'))!;
+    // One of the pharmacy's keys now (POST /app/devices: an operator-logged key.add), listed as its device.
     const party = await b.t.http.get(`/v1/parties/${p.gln}`).set(...p.auth);
-    expect(party.body.keys.map((k: { keyId: string }) => k.keyId)).toContain(registered[0]);
+    expect(party.body.keys.map((k: { keyId: string }) => k.keyId)).toContain(deviceKeyId);
+    const devices = await b.t.http.get('/app/devices').set(...p.auth);
+    expect(devices.body.map((d: { keyId: string }) => d.keyId)).toContain(deviceKeyId);
     expect(await page.$$eval('#card [data-action]', (all) => all.some((a) => a.hasAttribute('disabled')))).toBe(false);
   });
 
@@ -210,7 +189,7 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     expect(event).toMatchObject({
       type: 'dispense',
       actor: p.gln,
-      keyId: registered[0],
+      keyId: deviceKeyId,
       body: { items: units(gtin, ['G1']) },
     });
     await screenshot(page, 'scan-action-dispensed');
@@ -381,6 +360,36 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
       discrepancy: { missing: [u2], extra: [e1] },
     });
     await page.check('#mode-verify');
+  });
+
+  it("a person signed in (cookie session) acts too: the CSRF token goes with each post, the device is the person's", async () => {
+    const person = await newAdministrator(b.t, p);
+    const { context, page: personal } = await b.newPage();
+    await context.addCookies([
+      { name: 'rxledger_session', value: person.sessionId, url: b.baseUrl, httpOnly: true, sameSite: 'Strict' },
+      { name: 'rxledger_csrf', value: person.csrfToken, url: b.baseUrl, sameSite: 'Strict' },
+    ]);
+    await personal.goto('/app/scan');
+    await personal.waitForSelector('#workspace:not([hidden])');
+    const counter = page;
+    page = personal;
+    try {
+      await page.click('#device-register');
+      await page.waitForSelector('#device-status[data-key-id]');
+      const keyId = (await page.getAttribute('#device-status', 'data-key-id'))!;
+      expect((await scan('G6')).actions).toContain('dispense');
+      await page.click('#card [data-action="dispense"]');
+      await page.waitForSelector('#action-dialog[open]');
+      await page.keyboard.press('Enter');
+      const done = await result();
+      expect(await logged(done.index)).toMatchObject({ type: 'dispense', keyId, body: { items: units(gtin, ['G6']) } });
+      const devices = await person.get('/app/devices');
+      expect(devices.body.find((d: { keyId: string }) => d.keyId === keyId)).toMatchObject({
+        personName: person.person.name,
+      });
+    } finally {
+      page = counter;
+    }
   });
 
   it('at phone width: the card with its actions and the dialog', async () => {

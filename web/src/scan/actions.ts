@@ -9,6 +9,7 @@ import { unitCode } from '../../../src/protocol/item-code';
 import type { SignedEvent } from '../../../src/protocol/event';
 import type { UnsignedEvent } from '../common/device-key';
 import { postJson } from '../common/api';
+import { csrfHeaders } from '../common/session';
 
 /** The unit a card is about. */
 export interface ScannedUnit {
@@ -110,7 +111,11 @@ export async function postSignedEvent(
   signed: SignedEvent<unknown>,
   { token = null, origin = '' }: { token?: string | null; origin?: string } = {},
 ): Promise<{ index: number }> {
-  const { index } = await postJson<{ index: number }>(`${origin}/v1/events`, signed, { token });
+  // A person's cookie session sends its CSRF token with every state change (PROTOCOL §3.4); a token needs none.
+  const { index } = await postJson<{ index: number }>(`${origin}/v1/events`, signed, {
+    token,
+    headers: token ? {} : csrfHeaders(),
+  });
   return { index };
 }
 
