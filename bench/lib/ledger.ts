@@ -54,21 +54,22 @@ export async function openInProcessLedger(databaseUrl: string, poolSize = 4): Pr
   const secrets = new Secrets(BENCH_SECRETS.logPrivateKey, BENCH_SECRETS.operatorSeed, BENCH_SECRETS.operatorToken);
   const checkpoints = new CheckpointService(secrets, repository, new LogSignals(db));
   await checkpoints.refresh();
-  // With BENCH_APP (another build, see server.ts), time that build's TreeService too.
+  // With BENCH_APP (another build, see server.ts), time that build's LogService and TreeService too (a pair: each
+  // build's LogService calls its own TreeService's methods).
+  const built = (file: string) => path.resolve(process.env.BENCH_APP!, 'dist', 'src', 'ledger', file);
   const Tree: typeof TreeService = process.env.BENCH_APP
-    ? (
-        (await import(path.resolve(process.env.BENCH_APP, 'dist', 'src', 'ledger', 'tree.service.js'))) as {
-          TreeService: typeof TreeService;
-        }
-      ).TreeService
+    ? ((await import(built('tree.service.js'))) as { TreeService: typeof TreeService }).TreeService
     : TreeService;
+  const Log: typeof LogService = process.env.BENCH_APP
+    ? ((await import(built('log.service.js'))) as { LogService: typeof LogService }).LogService
+    : LogService;
   const newTree = () => new Tree(repository);
   return {
     db,
     repository,
     checkpoints,
     newTree,
-    logService: (tree = newTree()) => new LogService(repository, tree, checkpoints),
+    logService: (tree = newTree()) => new Log(repository, tree, checkpoints),
     close: () => dataSource.destroy(),
   };
 }
