@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import Cursor from 'pg-cursor';
 import { Database, Sql } from '../database/database';
+import { asDatabaseUnavailable, isDatabaseUnavailable } from '../database/database-unavailable';
 import { ALERT_KINDS, AlertAction, AlertKind, AlertState, STATE_CHANGES } from './alert-rules';
 
 /** Whose scans the caller may see: every party's (a regulator), else its own and, for a manufacturer, its products'. */
@@ -81,8 +83,9 @@ export interface AlertActor {
   personName: string | null;
 }
 
-// A verification's alert kind: the first of its reasons in ALERT_KINDS' order ($1).
-const KIND_OF_ROW = `(SELECT k FROM unnest($1::text[]) WITH ORDINALITY o(k, n) WHERE k = ANY (v.reasons) ORDER BY n LIMIT 1)`;
+// A verification's alert kind: the first of its reasons in ALERT_KINDS' order ($1 is ALERT_KINDS): one CASE, no
+// subquery per row.
+const KIND_OF_ROW = `CASE ${ALERT_KINDS.map((_, i) => `WHEN ($1::text[])[${i + 1}] = ANY (v.reasons) THEN ($1::text[])[${i + 1}]`).join(' ')} END`;
 // The caller may see the verification ($2 requester, $3 manufacturer; $2 null: all).
 const VISIBLE = `($2::text IS NULL OR v.requester = $2::text
   OR v.gtin IN (SELECT p.gtin FROM product p WHERE p.manufacturer = $3::text))`;
@@ -91,7 +94,7 @@ const VISIBLE = `($2::text IS NULL OR v.requester = $2::text
  * The alerts the viewer sees, filtered, newest first (by first scan), one page after the cursor. An alert groups the
  * suspicious verifications of one unit filed under one kind; its state is the one its latest state-changing action
  * left (STATE_CHANGES: $14 actions, $15 states), open when it has none. Grouped at read time from the append-only
- * verification records: nothing is stored per alert but its actions.
+ * verification records: nothing is stored per alert but its actions. `$19` null: every row (the CSV export).
  */
 const LIST = `
 WITH v AS (
@@ -112,19 +115,24 @@ g AS (
    WHERE v.kind IS NOT NULL AND ($4::text IS NULL OR v.kind = $4::text)
    GROUP BY v.kind, v.code
 ),
+s AS (
+  SELECT x.alert_code, x.alert_kind,
+         (array_agg(x.action ORDER BY x.id DESC) FILTER (WHERE x.action = ANY ($14::text[])))[1] AS state_action,
+         (array_agg(x.assignee ORDER BY x.id DESC) FILTER (WHERE x.action = 'assign'))[1] AS assignee,
+         max(x.at) AS acted_at
+    FROM alert_action x
+   WHERE ($6::text IS NULL OR x.alert_code = $6::text)
+   GROUP BY x.alert_code, x.alert_kind
+),
 a AS (
   SELECT g.kind, g.code, g.gtin, g.count, g.first_at, g.last_at, g.requesters, g.printed_lot,
          i.lot, p.manufacturer::text AS manufacturer,
          CASE WHEN l.recall ->> 'classification' IN ('I', 'II', 'III') THEN l.recall ->> 'classification' ELSE ''
          END AS recall_class,
-         coalesce((SELECT ($15::text[])[array_position($14::text[], x.action)] FROM alert_action x
-                    WHERE x.alert_code = g.code AND x.alert_kind = g.kind AND x.action = ANY ($14::text[])
-                    ORDER BY x.id DESC LIMIT 1), 'open') AS state,
-         (SELECT x.assignee FROM alert_action x
-           WHERE x.alert_code = g.code AND x.alert_kind = g.kind AND x.action = 'assign'
-           ORDER BY x.id DESC LIMIT 1) AS assignee,
-         (SELECT max(x.at) FROM alert_action x WHERE x.alert_code = g.code AND x.alert_kind = g.kind) AS acted_at
+         coalesce(($15::text[])[array_position($14::text[], s.state_action)], 'open') AS state,
+         s.assignee, s.acted_at
     FROM g
+    LEFT JOIN s ON s.alert_code = g.code AND s.alert_kind = g.kind
     LEFT JOIN item i ON i.code = g.code
     LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
     LEFT JOIN product p ON p.gtin = g.gtin
@@ -140,6 +148,35 @@ SELECT a.*, to_char(a.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z
  ORDER BY a.first_at DESC, a.kind DESC, a.code DESC
  LIMIT $19`;
 
+function listParameters(
+  viewer: AlertViewer,
+  filter: AlertFilter,
+  after: AlertCursor | null,
+  limit: number | null,
+): unknown[] {
+  return [
+    ALERT_KINDS,
+    viewer.requester,
+    viewer.manufacturer,
+    filter.kind ?? null,
+    filter.gtin ?? null,
+    filter.code ?? null,
+    filter.party ?? null,
+    filter.lot ?? null,
+    filter.from ?? null,
+    filter.to ?? null,
+    filter.severity?.kinds ?? null,
+    filter.severity?.recallClasses ?? [],
+    filter.state ?? null,
+    STATE_CHANGES.map((c) => c.action),
+    STATE_CHANGES.map((c) => c.to),
+    after?.firstSeen ?? null,
+    after?.kind ?? null,
+    after?.code ?? null,
+    limit,
+  ];
+}
+
 /** SQL on alerts: read from the verification records, triage actions appended to `alert_action`. */
 @Injectable()
 export class AlertsRepository {
@@ -152,27 +189,31 @@ export class AlertsRepository {
     limit: number,
     sql: Sql = this.db,
   ): Promise<AlertRow[]> {
-    return sql.query<AlertRow>(LIST, [
-      ALERT_KINDS,
-      viewer.requester,
-      viewer.manufacturer,
-      filter.kind ?? null,
-      filter.gtin ?? null,
-      filter.code ?? null,
-      filter.party ?? null,
-      filter.lot ?? null,
-      filter.from ?? null,
-      filter.to ?? null,
-      filter.severity?.kinds ?? null,
-      filter.severity?.recallClasses ?? [],
-      filter.state ?? null,
-      STATE_CHANGES.map((c) => c.action),
-      STATE_CHANGES.map((c) => c.to),
-      after?.firstSeen ?? null,
-      after?.kind ?? null,
-      after?.code ?? null,
-      limit,
-    ]);
+    return sql.query<AlertRow>(LIST, listParameters(viewer, filter, after, limit));
+  }
+
+  /**
+   * Every alert of the filtered list, in its order, `batch` rows at a time: one statement (one snapshot, one
+   * grouping) read through a cursor on a connection of its own.
+   */
+  async *all(viewer: AlertViewer, filter: AlertFilter, batch: number): AsyncGenerator<AlertRow[]> {
+    const client = await this.db.connect();
+    let broken: Error | undefined;
+    const cursor = client.query(new Cursor<AlertRow>(LIST, listParameters(viewer, filter, null, null)));
+    try {
+      for (;;) {
+        const rows = await cursor.read(batch);
+        if (rows.length > 0) yield rows;
+        if (rows.length < batch) return;
+      }
+    } catch (error) {
+      // A lost connection is dropped, not reused.
+      if (isDatabaseUnavailable(error)) broken = error as Error;
+      throw asDatabaseUnavailable(error);
+    } finally {
+      await cursor.close().catch(() => undefined);
+      client.release(broken);
+    }
   }
 
   /** The alert's actions, oldest first. */

@@ -6,8 +6,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Principal } from '../auth/principal';
 import { ValidationError } from '../common/app-error';
-import { ClientSql } from '../database/database';
-import { isDatabaseUnavailable } from '../database/database-unavailable';
 import {
   ALERT_KINDS,
   alertId,
@@ -48,7 +46,7 @@ export const CSV_COLUMNS: (keyof AlertView)[] = [
 ];
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const EXPORT_PAGE = 500;
+const EXPORT_BATCH = 500;
 const SCANS_SHOWN = 50;
 
 /**
@@ -170,59 +168,40 @@ export class AlertsService {
   }
 
   /**
-   * The filtered list as CSV, every page of it, streamed (csv-stringify, formula-looking cells escaped): read a page at
-   * a time from one snapshot of the database, written as the client takes it. A failure before the first page is a
-   * coded error; after it, the response is cut short (the client sees an incomplete file) and the server logs why.
+   * The filtered list as CSV, every alert of it, streamed (csv-stringify, formula-looking cells escaped): one query
+   * read through a cursor, written as the client takes it. A failure before the first rows is a coded error; after
+   * them, the response is cut short (the client sees an incomplete file) and the server logs why.
    */
   async exportCsv(principal: Principal, query: AlertFilterQuery, response: Response): Promise<void> {
-    const viewer = viewerOf(principal);
     const filter = filterOf(query);
     await this.recorded();
-    const client = await this.repository.db.connect();
-    const sql = new ClientSql(client);
-    let broken: Error | undefined;
+    const batches = this.repository.all(viewerOf(principal), filter, EXPORT_BATCH);
+    const first = await batches.next();
+    const records = async function* () {
+      const rows = (batch: AlertRow[]) =>
+        batch.map((row) => {
+          const view = viewOf(row, principal);
+          return { ...view, parties: view.parties.join(' ') };
+        });
+      if (first.done) return;
+      yield* rows(first.value);
+      for await (const batch of batches) yield* rows(batch);
+    };
+    const stamp = new Date().toISOString().replace(/\.\d+/, '').replace(/[-:]/g, '');
+    response.status(200);
+    response.setHeader('Content-Type', 'text/csv; charset=utf-8; header=present');
+    response.setHeader('Content-Disposition', `attachment; filename="rxledger-alerts-${stamp}.csv"`);
+    response.setHeader('Cache-Control', 'no-store');
     try {
-      await sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const first = await this.repository.list(viewer, filter, null, EXPORT_PAGE, sql);
-      const pages = async function* (repository: AlertsRepository) {
-        let rows = first;
-        for (;;) {
-          for (const row of rows) {
-            const view = viewOf(row, principal);
-            yield { ...view, parties: view.parties.join(' ') };
-          }
-          if (rows.length < EXPORT_PAGE) return;
-          const last = rows[rows.length - 1];
-          rows = await repository.list(
-            viewer,
-            filter,
-            { firstSeen: last.first_key, kind: last.kind, code: last.code },
-            EXPORT_PAGE,
-            sql,
-          );
-        }
-      };
-      const stamp = new Date().toISOString().replace(/\.\d+/, '').replace(/[-:]/g, '');
-      response.status(200);
-      response.setHeader('Content-Type', 'text/csv; charset=utf-8; header=present');
-      response.setHeader('Content-Disposition', `attachment; filename="rxledger-alerts-${stamp}.csv"`);
-      response.setHeader('Cache-Control', 'no-store');
-      try {
-        await pipeline(
-          Readable.from(pages(this.repository)),
-          stringify({ header: true, columns: CSV_COLUMNS as string[], escape_formulas: true }),
-          response,
-        );
-      } catch (error) {
-        this.logger.warn(`alert CSV export cut short: ${(error as Error).message}`);
-        if (isDatabaseUnavailable(error)) broken = error as Error;
-      }
+      await pipeline(
+        Readable.from(records()),
+        stringify({ header: true, columns: CSV_COLUMNS as string[], escape_formulas: true }),
+        response,
+      );
     } catch (error) {
-      if (isDatabaseUnavailable(error)) broken = error as Error;
-      throw error;
+      this.logger.warn(`alert CSV export cut short: ${(error as Error).message}`);
     } finally {
-      if (!broken) await client.query('ROLLBACK').catch((error: Error) => (broken = error));
-      client.release(broken);
+      await batches.return(undefined);
     }
   }
 
