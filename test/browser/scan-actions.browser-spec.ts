@@ -193,6 +193,15 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
       body: { items: units(gtin, ['G1']) },
     });
     await screenshot(page, 'scan-action-dispensed');
+    // The link opens the log explorer on that entry, proved in the browser against the pinned key.
+    await page.click(`#card .action-result a[href="/app/log#entry=${done.index}"]`);
+    await page.waitForSelector('#lookup-result .entry-proof');
+    expect(await page.getAttribute('#lookup-result .entry-proof', 'data-state')).toBe('ok');
+    expect(await page.textContent('#lookup-result')).toContain(`Proved in this browser: entry ${done.index}`);
+    await screenshot(page, 'scan-action-in-log');
+    await page.goBack();
+    await page.waitForSelector('#workspace:not([hidden])');
+    await page.focus('#scan');
     // The same package scanned again: already dispensed, red, nothing to dispense.
     expect(await scan('G1')).toMatchObject({ tone: 'red' });
     expect((await scan('G1')).actions).not.toContain('dispense');
