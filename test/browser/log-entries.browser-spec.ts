@@ -5,8 +5,8 @@
  * caught by the page, not believed.
  */
 import { Page } from 'playwright-core';
+import { newAdministrator } from '../support/people';
 import { accept, newTradingPartners, registerProduct, serials, TestManufacturer } from '../support/supply-chain';
-import { TestParty } from '../support/test-app';
 import { BrowserApp, PageGlobals, problemsOf, screenshot, startBrowserApp, VIEWPORTS } from './support/browser';
 
 /** Waits until the element's text contains `text`. */
@@ -21,14 +21,13 @@ async function waitForText(page: Page, selector: string, text: string): Promise<
 describe('log explorer entries (/app/log)', () => {
   let b: BrowserApp;
   let m: TestManufacturer;
-  let pharmacy: TestParty;
   let commissioned: { index: number; leafHash: string };
   let gtin: string;
   let size: number;
 
   beforeAll(async () => {
     b = await startBrowserApp();
-    ({ manufacturer: m, pharmacy } = await newTradingPartners(b.t));
+    ({ manufacturer: m } = await newTradingPartners(b.t));
     gtin = await registerProduct(b.t, m);
     commissioned = await accept(
       b.t,
@@ -93,6 +92,28 @@ describe('log explorer entries (/app/log)', () => {
     expect(text).toContain(m.gln);
     expect(await page.$$eval('#lookup-result .evidence--failed', (e) => e.length)).toBe(0);
     expect(problemsOf(page)).toEqual([]);
+  });
+
+  it("shows a signed-in person (the session cookie) their party's event; the public is asked to sign in for a serial", async () => {
+    const admin = await newAdministrator(b.t, m);
+    const { page, context } = await b.newPage();
+    await context.addCookies(
+      Object.entries({ rxledger_session: admin.sessionId, rxledger_csrf: admin.csrfToken }).map(([name, value]) => ({
+        name,
+        value,
+        url: b.baseUrl,
+      })),
+    );
+    await page.goto(`/app/log#entry=${commissioned.index}`);
+    await waitForText(page, '#lookup-result', 'hashes to the leaf');
+    expect(problemsOf(page)).toEqual([]);
+
+    const anonymous = await open('');
+    await anonymous.fill('#lookup-input', `(01)${gtin}(21)EXP-000001`);
+    await anonymous.press('#lookup-input', 'Enter');
+    await waitForText(anonymous, '#lookup-error', 'Looking up by serial needs a sign-in');
+    expect(await anonymous.getAttribute('#lookup-error a', 'href')).toBe('/app/signin?next=%2Fapp%2Flog');
+    expect(problemsOf(anonymous)).toEqual([]);
   });
 
   it("finds a party's entries by one of its serials", async () => {

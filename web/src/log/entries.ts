@@ -86,7 +86,7 @@ async function leafDataOf(index: number, treeSize: number): Promise<Uint8Array> 
 export async function proveEntry(
   lookup: Extract<Lookup, { kind: 'index' | 'leaf' }>,
   verifier: NoteVerifier,
-  credentials: ApiOptions,
+  credentials: ApiOptions | null,
 ): Promise<ProvedEntry> {
   const query = lookup.kind === 'index' ? `index=${lookup.index}` : `leafHash=${lookup.leafHash}`;
   const proof = await getJson<InclusionAnswer>(`/v1/log/proof/inclusion?${query}`);
@@ -115,12 +115,11 @@ export async function proveEntry(
   };
 }
 
-const PUBLIC_ONLY =
-  'Only hashes are public. Sign in (Scan or Regulator page, in this tab) as a party this event names, or as a regulator, to read it.';
+const PUBLIC_ONLY = 'Only hashes are public. Sign in as a party this event names, or as a regulator, to read it.';
 
 /** The logged event, checked against its leaf, when the viewer is a party it names or a regulator. */
-async function eventOf(index: number, data: Uint8Array, credentials: ApiOptions): Promise<ProvedEntry['event']> {
-  if (!credentials.token) return { state: 'withheld', reason: PUBLIC_ONLY };
+async function eventOf(index: number, data: Uint8Array, credentials: ApiOptions | null): Promise<ProvedEntry['event']> {
+  if (!credentials) return { state: 'withheld', reason: PUBLIC_ONLY };
   let entry: EntryAnswer;
   try {
     entry = await getJson<EntryAnswer>(`/v1/log/entries/${index}`, credentials);

@@ -11,6 +11,7 @@ import { ApiOptions, getJson, getText } from '../common/api';
 import { byId, fill, h } from '../common/dom';
 import { formatCount, formatDateTime, formatTime, toHex } from '../common/format';
 import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
+import { csrfHeaders, signInUrl } from '../common/session';
 import { sizeChart, SizePoint } from './chart';
 import { entriesOfSerial, entryRows, parseLookup, proveEntry, provedEntryView } from './entries';
 import { compare, openServed, Seen, Step } from './monitor';
@@ -342,11 +343,15 @@ function sentenceOf(text: string): string {
   return text ? text[0].toUpperCase() + text.slice(1) + (text.endsWith('.') ? '' : '.') : text;
 }
 
-/** The explorer needs no sign-in; a party or regulator signed in on another page in this tab reads its own events. */
-function credentials(): ApiOptions {
-  return {
-    token: sessionStorage.getItem('rxledger.token.scan') ?? sessionStorage.getItem('rxledger.token.regulator'),
-  };
+/**
+ * The explorer needs no sign-in. A person signed in (the session cookie, which fetch sends; its CSRF cookie tells the
+ * page there is one) or a token pasted on another page of this tab reads the events that name its party. Null: the
+ * public, who see hashes only (no request that would only be refused).
+ */
+function credentials(): ApiOptions | null {
+  const token = sessionStorage.getItem('rxledger.token.scan') ?? sessionStorage.getItem('rxledger.token.regulator');
+  if (token) return { token };
+  return Object.keys(csrfHeaders()).length ? {} : null;
 }
 
 /** Runs a lookup from the box or the address (#entry=42, #leaf=<hex>): proves an entry or lists a serial's. */
@@ -368,7 +373,9 @@ async function lookUp(text: string): Promise<void> {
       fill(result, provedEntryView(await proveEntry(lookup, key.verifier, credentials())));
       return;
     }
-    const entries = await entriesOfSerial(lookup.gtin, lookup.serial, credentials());
+    const viewer = credentials();
+    if (!viewer) throw Object.assign(new Error('sign in'), { status: 401 });
+    const entries = await entriesOfSerial(lookup.gtin, lookup.serial, viewer);
     fill(
       result,
       h('h3', null, `Entries about serial ${lookup.serial} of GTIN ${lookup.gtin}`),
@@ -389,14 +396,14 @@ async function lookUp(text: string): Promise<void> {
     );
   } catch (problem) {
     fill(result);
-    fill(
-      error,
-      sentenceOf(
-        (problem as { status?: number }).status === 401
-          ? 'looking up by serial needs a sign-in: sign in on the Scan or Regulator page in this tab first'
-          : (problem as Error).message,
-      ),
-    );
+    if ((problem as { status?: number }).status === 401) {
+      fill(
+        error,
+        'Looking up by serial needs a sign-in: ',
+        h('a', { href: signInUrl() }, 'sign in'),
+        ', then try again.',
+      );
+    } else fill(error, sentenceOf((problem as Error).message));
   }
 }
 
