@@ -52,6 +52,13 @@ export class PeopleController {
     return this.people.invite(admin.gln, dto, admin);
   }
 
+  @Get('app/invitations')
+  @Auth()
+  @ApiOperation({ summary: "The party's pending invitations (for administrators)" })
+  async invitations(@CurrentPrincipal() principal: Principal) {
+    return (await this.people.directory(administrator(principal).gln)).invitations;
+  }
+
   @Get('app/directory')
   @Auth()
   @ApiOperation({ summary: "The party's people (with their verification counts) and pending invitations" })
@@ -70,7 +77,7 @@ export class PeopleController {
     return this.signedIn(await this.people.accept(dto), request, response);
   }
 
-  @Post('app/signin')
+  @Post('app/session')
   @HttpCode(200)
   @Public()
   @ApiOperation({ summary: 'Sign in with email and password: sets the session cookie and answers the CSRF token' })
@@ -83,7 +90,7 @@ export class PeopleController {
     }
   }
 
-  @Post('app/signout')
+  @Delete('app/session')
   @HttpCode(204)
   @Public()
   @ApiOperation({ summary: 'Sign out: the session is revoked on the server and its cookies cleared' })
@@ -105,6 +112,13 @@ export class PeopleController {
     return this.passkeys.registrationOptions(person, request);
   }
 
+  @Get('app/passkeys')
+  @Auth()
+  @ApiOperation({ summary: "The signed-in person's passkeys (credential id, transports, when added)" })
+  async listPasskeys(@CurrentPrincipal() principal: Principal) {
+    return this.repository.passkeysListed((await this.personOf(principal)).id);
+  }
+
   @Post('app/passkeys')
   @Auth()
   @ApiOperation({ summary: "Register the browser's answer as a passkey of the signed-in person" })
@@ -117,7 +131,7 @@ export class PeopleController {
     return this.passkeys.register(person.id, dto.ceremony, dto.response, request);
   }
 
-  @Post('app/passkeys/signin/options')
+  @Post('app/session/passkey/options')
   @HttpCode(200)
   @Public()
   @ApiOperation({ summary: 'Options for signing in with a passkey (any passkey of this site: no email asked)' })
@@ -125,7 +139,7 @@ export class PeopleController {
     return this.passkeys.authenticationOptions(request);
   }
 
-  @Post('app/passkeys/signin')
+  @Post('app/session/passkey')
   @HttpCode(200)
   @Public()
   @ApiOperation({ summary: 'Sign in with a passkey: sets the session cookie and answers the CSRF token' })

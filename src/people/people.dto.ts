@@ -79,6 +79,7 @@ export class RegisterDeviceDto {
 }
 
 export class DeviceParam {
+  @ApiProperty({ format: 'uuid', description: 'device id' })
   @IsUUID()
   id!: string;
 }

@@ -241,6 +241,14 @@ export class PeopleRepository {
     );
   }
 
+  passkeysListed(personId: string): Promise<{ credentialId: string; transports: string[]; createdAt: Date }[]> {
+    return this.db.query(
+      `SELECT credential_id AS "credentialId", transports, created_at AS "createdAt"
+         FROM passkey WHERE person_id = $1 ORDER BY created_at`,
+      [personId],
+    );
+  }
+
   async setPasskeyCounter(credentialId: string, counter: number): Promise<void> {
     await this.db.query(`UPDATE passkey SET counter = $2 WHERE credential_id = $1`, [credentialId, counter]);
   }

@@ -84,7 +84,7 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
       // Plain HTTP here: not Secure (a browser would drop a Secure cookie); through a TLS proxy, Secure.
       expect(cookies.rxledger_session.attributes).not.toMatch(/Secure/i);
       const behindTls = await t.http
-        .post('/app/signin')
+        .post('/app/session')
         .set('X-Forwarded-Proto', 'https')
         .send({ email: invitation.email, password: PASSWORD });
       expect(cookiesOf(behindTls).rxledger_session.attributes).toMatch(/Secure/i);
@@ -188,9 +188,9 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
 
     it('sign-out revokes the session on the server and clears the cookies', async () => {
       const admin = await newAdministrator(t, pharmacy);
-      const forged = await admin.post('/app/signout', {}, { csrf: false });
+      const forged = await admin.delete('/app/session', { csrf: false });
       expect([forged.status, forged.body.error.code]).toEqual([403, 'CSRF_TOKEN_INVALID']);
-      const out = await admin.post('/app/signout');
+      const out = await admin.delete('/app/session');
       expect(out.status).toBe(204);
       expect(cookiesOf(out).rxledger_session.value).toBe('');
       const after = await admin.get('/app/session');

@@ -87,5 +87,5 @@ export async function newStaff(t: TestApp, admin: PersonSession, name = 'Sam Sta
 }
 
 export async function signIn(t: TestApp, email: string, password = PASSWORD) {
-  return t.http.post('/app/signin').send({ email, password });
+  return t.http.post('/app/session').send({ email, password });
 }

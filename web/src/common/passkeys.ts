@@ -18,9 +18,9 @@ export async function signInWithPasskey(): Promise<SignedIn> {
   const { ceremony, options } = await postJson<{
     ceremony: string;
     options: Parameters<typeof startAuthentication>[0]['optionsJSON'];
-  }>('/app/passkeys/signin/options', {});
+  }>('/app/session/passkey/options', {});
   const response = await startAuthentication({ optionsJSON: options });
-  return postJson<SignedIn>('/app/passkeys/signin', { ceremony, response });
+  return postJson<SignedIn>('/app/session/passkey', { ceremony, response });
 }
 
 /** Registers a new passkey for the signed-in person. `csrfToken`: right after sign-in, before the cookie is read. */

@@ -4,7 +4,7 @@
  * API token into the page's own sign-in form: it stays in sessionStorage (gone when the tab closes) and wins over the
  * cookie in that tab.
  */
-import { ApiError, getJson, postJson } from './api';
+import { ApiError, getJson } from './api';
 import { byId, fill, h } from './dom';
 
 export interface Session {
@@ -145,13 +145,23 @@ function signInForm(options: SessionOptions): Promise<Session> {
   });
 }
 
+/** A DELETE made with the session cookie (and its CSRF token); the coded error if refused. */
+export async function deleteWithSession(path: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(path, { method: 'DELETE', headers: { Accept: 'application/json', ...csrfHeaders() } });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the server could not be reached: check the network connection');
+  }
+  if (response.ok) return;
+  const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+  throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? '');
+}
+
 /** Signs the person out (the server revokes the session) and goes to the sign-in page. */
 export async function signOut(): Promise<void> {
-  try {
-    await postJson('/app/signout', {}, { headers: csrfHeaders() });
-  } catch {
-    // A 204 has no JSON body; an ended session is signed out already.
-  }
+  // An ended session is signed out already: the sign-in page either way.
+  await deleteWithSession('/app/session').catch(() => undefined);
   location.assign('/app/signin');
 }
 

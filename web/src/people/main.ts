@@ -7,7 +7,7 @@ import { deviceKey, forgetDeviceKey, registerDeviceKey } from '../common/device-
 import { byId, fill, h } from '../common/dom';
 import { formatDateTime } from '../common/format';
 import { addPasskey } from '../common/passkeys';
-import { csrfHeaders, personSession, Session, signInUrl, signOut } from '../common/session';
+import { csrfHeaders, deleteWithSession, personSession, Session, signInUrl, signOut } from '../common/session';
 
 interface Person {
   id: string;
@@ -182,7 +182,7 @@ async function refreshDevices(session: Session): Promise<void> {
       revoke.addEventListener('click', () =>
         act(byId('devices-error'), async () => {
           if (!confirm(`Revoke ${d.label}? Events it signs from now on will be refused.`)) return;
-          await fetchDelete(`/app/devices/${d.id}`);
+          await deleteWithSession(`/app/devices/${d.id}`);
           if (mine?.keyId === d.keyId) await forgetDeviceKey();
           await Promise.all([showDeviceState(), refreshDevices(session)]);
         }),
@@ -199,14 +199,6 @@ async function refreshDevices(session: Session): Promise<void> {
       );
     }),
   );
-}
-
-async function fetchDelete(path: string): Promise<void> {
-  const response = await fetch(path, { method: 'DELETE', headers: { Accept: 'application/json', ...csrfHeaders() } });
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? '');
-  }
 }
 
 void main();

@@ -51,7 +51,7 @@ function signInPanel(): void {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void busy(form, error, async () => {
-      const signedIn = await postJson<SignedIn>('/app/signin', { email: email.value, password: password.value });
+      const signedIn = await postJson<SignedIn>('/app/session', { email: email.value, password: password.value });
       password.value = '';
       done(signedIn);
     });
