@@ -27,7 +27,8 @@
  *     checkpoint whose tree covers the entry.
  * Each phase also splits the CPU it cost between the app server, PostgreSQL and this process (the load).
  * --profile: the server runs under `node --cpu-prof` and PostgreSQL logs every statement's duration; the top
- * functions and statements are printed (figures then include the profilers' overhead).
+ * functions and statements are printed, and for the one-event phase each function's total (inclusive) time per
+ * request beside the trivial POST's (figures then include the profilers' overhead).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -391,6 +392,7 @@ runBench(async (teardown) => {
     body: e.json,
   }));
   const trivialBefore = cpuSnapshot([server.pid], postgres);
+  const trivialFromUs = profileClockUs();
   const trivial = await closedLoop(client, {
     concurrency: CLIENTS,
     durationMs: DURATION_MS,
@@ -398,6 +400,7 @@ runBench(async (teardown) => {
     next: (i) => trivialRequests[i % trivialRequests.length],
   });
   const trivialCpu = cpuBetween(trivialBefore, cpuSnapshot([server.pid], postgres));
+  const trivialWindow = { fromUs: trivialFromUs, toUs: profileClockUs() };
   note(
     `trivial authenticated POST (/v1/bench/ceiling, ${CLIENTS} clients): ${count(trivial.throughput)}/s, ` +
       `${trivial.failed} failed, server ${count((trivialCpu.serverMs * 1000) / Math.max(1, trivial.completed))} µs CPU a request`,
@@ -715,6 +718,23 @@ runBench(async (teardown) => {
         })),
       );
     }
+    // Issue 12 §2: what a one-event request pays that the trivial POST does not, layer by layer (total time of each
+    // function with its callees, main thread, per request; self time misplaces preemption, see cpu-profile.ts).
+    const trivialProfile = summarizeCpuProfiles(profileDir, trivialWindow);
+    const perRequest = (totalMs: number, requests: number) => ((totalMs * 1000) / Math.max(1, requests)).toFixed(1);
+    const trivialTotals = new Map(trivialProfile.inclusive.map((f) => [`${f.name}@${f.where}`, f.totalMs]));
+    printTable(
+      `Server main thread per request, "${singles!.name}" vs the trivial POST: top functions by total time ` +
+        `(self + callees; busy ${perRequest(singles!.profile!.totalMs, singles!.accepted)} vs ` +
+        `${perRequest(trivialProfile.totalMs, trivial.completed)} µs a request)`,
+      singles!.profile!.inclusive.slice(0, 40).map((f) => ({
+        function: f.name,
+        where: f.where,
+        'one event µs': perRequest(f.totalMs, singles!.accepted),
+        'trivial µs': perRequest(trivialTotals.get(`${f.name}@${f.where}`) ?? 0, trivial.completed),
+        'self µs': perRequest(f.selfMs, singles!.accepted),
+      })),
+    );
     for (const [phaseName, rows] of statements!.summary()) {
       printTable(
         `PostgreSQL statements during "${phaseName}" (log_min_duration_statement = 0; server-side execution time)`,

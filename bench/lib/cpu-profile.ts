@@ -5,7 +5,12 @@ import * as path from 'node:path';
 interface CpuProfile {
   /** Microseconds on the monotonic clock (the clock of process.hrtime). */
   startTime: number;
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+    children?: number[];
+  }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -16,6 +21,8 @@ export interface FunctionCost {
   where: string;
   area: string;
   selfMs: number;
+  /** Time on the stack (self and callees; a function counted once per sample however deep it recurses). */
+  totalMs: number;
 }
 
 export interface CpuProfileSummary {
@@ -24,6 +31,12 @@ export interface CpuProfileSummary {
   idleMs: number;
   /** Functions by self time, highest first. */
   top: FunctionCost[];
+  /**
+   * Functions by total (inclusive) time, highest first. Self time alone misleads where the main thread is preempted
+   * inside a call (a wake-up of another thread: `verifyOneShot`, `writev` on a busy machine); totals show what a
+   * request's layers cost with their callees.
+   */
+  inclusive: FunctionCost[];
   /** Self time by area (a package, a folder of src/, node core, GC, native code), highest first. */
   byArea: { area: string; selfMs: number }[];
 }
@@ -69,6 +82,8 @@ export function summarizeCpuProfiles(
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
     let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
       at += profile.timeDeltas[i] ?? 0;
@@ -77,28 +92,45 @@ export function summarizeCpuProfiles(
       if (!node) continue;
       // The delta before the next sample is the time this one stood for.
       const deltaMs = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
-      const { functionName, url, lineNumber } = node.callFrame;
-      const name = functionName || '(anonymous)';
-      if (name === '(idle)') {
+      if (node.callFrame.functionName === '(idle)') {
         idleMs += deltaMs;
         continue;
       }
-      const key = `${name}@${url}:${lineNumber}`;
-      let cost = costs.get(key);
-      if (!cost) {
-        cost = { name, where: shortWhere(url, lineNumber), area: areaOf(name, url), selfMs: 0 };
-        costs.set(key, cost);
+      const costOf = (frame: CpuProfile['nodes'][number]['callFrame']): FunctionCost => {
+        const named = frame.functionName || '(anonymous)';
+        const key = `${named}@${frame.url}:${frame.lineNumber}`;
+        let cost = costs.get(key);
+        if (!cost) {
+          cost = {
+            name: named,
+            where: shortWhere(frame.url, frame.lineNumber),
+            area: areaOf(named, frame.url),
+            selfMs: 0,
+            totalMs: 0,
+          };
+          costs.set(key, cost);
+        }
+        return cost;
+      };
+      costOf(node.callFrame).selfMs += deltaMs;
+      const onStack = new Set<FunctionCost>();
+      for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
+        const frame = byId.get(id)!.callFrame;
+        if (frame.functionName === '(root)') continue;
+        onStack.add(costOf(frame));
       }
-      cost.selfMs += deltaMs;
+      for (const cost of onStack) cost.totalMs += deltaMs;
     }
   }
-  const top = [...costs.values()].sort((a, b) => b.selfMs - a.selfMs);
+  const top = [...costs.values()].filter((cost) => cost.selfMs > 0).sort((a, b) => b.selfMs - a.selfMs);
+  const inclusive = [...costs.values()].sort((a, b) => b.totalMs - a.totalMs);
   const areas = new Map<string, number>();
   for (const cost of top) areas.set(cost.area, (areas.get(cost.area) ?? 0) + cost.selfMs);
   return {
     totalMs: top.reduce((sum, cost) => sum + cost.selfMs, 0),
     idleMs,
     top,
+    inclusive,
     byArea: [...areas].map(([area, selfMs]) => ({ area, selfMs })).sort((a, b) => b.selfMs - a.selfMs),
   };
 }
