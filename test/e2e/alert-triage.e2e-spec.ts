@@ -16,6 +16,7 @@ import {
   units,
   TestManufacturer,
 } from '../support/supply-chain';
+import { newAdministrator } from '../support/people';
 import { createTestApp, newParty, TestApp, TestParty } from '../support/test-app';
 
 interface Alert {
@@ -41,7 +42,13 @@ interface Alert {
 interface Detail {
   alert: Alert;
   scans: { requester: { gln: string } }[];
-  history?: { action: string; at: string; by: { gln: string; role: string }; assignee?: string; note?: string }[];
+  history?: {
+    action: string;
+    at: string;
+    by: { gln: string; role: string; person?: unknown };
+    assignee?: string;
+    note?: string;
+  }[];
   actions: string[];
 }
 
@@ -186,6 +193,28 @@ describe('alert triage (GET /v1/alerts, POST /v1/alerts/:id/actions, GET /v1/ale
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
+  it('judges simultaneous actions one after the other: one acknowledgement wins, the others are refused', async () => {
+    const { id } = await find('RECALLED', 'S1');
+    const answers = await Promise.all(Array.from({ length: 6 }, () => act(id, { action: 'acknowledge' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect((await detail(id)).history!.map((h) => h.action)).toEqual(['acknowledge']);
+  });
+
+  it('names the person who acted when a person of the regulator signed in (issue 13 §1)', async () => {
+    const admin = await newAdministrator(t, r);
+    const { id } = await find('RECALLED', 'S1');
+    const answer = await admin.post(`/v1/alerts/${id}/actions`, { action: 'note', note: 'seen by a person' });
+    expect(answer.status).toBe(201);
+    const last = (answer.body as Detail).history!.at(-1)!;
+    expect(last).toMatchObject({
+      action: 'note',
+      note: 'seen by a person',
+      by: { gln: r.gln, role: 'regulator', person: { id: admin.person.id, name: admin.person.name } },
+    });
+    // An API token names no person.
+    expect((await detail(id)).history![0].by).toMatchObject({ gln: r.gln, person: null });
+  });
+
   it('keeps the history append-only: earlier entries never change, and the table refuses updates and deletes', async () => {
     const { id } = await find('UNKNOWN_SERIAL', 'NOPE1');
     const before = (await detail(id)).history!;
@@ -245,7 +274,7 @@ describe('alert triage (GET /v1/alerts, POST /v1/alerts/:id/actions, GET /v1/ale
     expect(await serialsOf({ lot: 'LOT-A' })).toEqual(['A1', 'NOPE1', 'NOPE2']);
     expect(await serialsOf({ from: beforeRecallScans })).toEqual(['R1', 'S1']);
     expect(await serialsOf({ to: beforeRecallScans })).toEqual(['A1', 'NOPE1', 'NOPE2']);
-    expect(await serialsOf({ state: 'acknowledged' })).toEqual(['NOPE1']);
+    expect(await serialsOf({ state: 'acknowledged' })).toEqual(['NOPE1', 'S1']);
     expect(await serialsOf({ state: 'open', severity: 'high', kind: 'UNKNOWN_SERIAL' })).toEqual(['NOPE2']);
     for (const [query, field] of [
       [{ kind: 'FOO' }, 'kind'],

@@ -16,6 +16,7 @@ import type { AlertHistoryEntry, AlertView } from '../../../src/alerts/alert-vie
 import { ApiError, ApiOptions, getFile, getJson, postJson } from '../common/api';
 import { byId, fill, h } from '../common/dom';
 import { formatCount, formatDateTime } from '../common/format';
+import { csrfHeaders } from '../common/session';
 import { REASON_TITLES } from '../common/reasons';
 import type { Names } from './report';
 
@@ -213,7 +214,11 @@ export function startTriage(
       yes.addEventListener('click', async () => {
         yes.disabled = true;
         try {
-          const after = await postJson<Detail>(`/v1/alerts/${alert.id}/actions`, body, auth);
+          // A person's cookie session sends its CSRF token with every change (PROTOCOL §3.4).
+          const after = await postJson<Detail>(`/v1/alerts/${alert.id}/actions`, body, {
+            ...auth,
+            headers: csrfHeaders(),
+          });
           renderDetail(after, ACTION_LABELS[action].done);
           byId('triage-action-status').focus();
           void load();
