@@ -103,6 +103,14 @@ describe('IntakePool: worker threads seal exactly like the main thread', () => {
     expect(named(2)).toContain('event.body.note');
   });
 
+  it('requests sealed in the same turn share worker tasks, and each gets its own answers back', async () => {
+    const requests = Array.from({ length: 12 }, (_, r) => cases(r % 2 === 0 ? '' : `events[${r}].`).slice(r % 5));
+    const onWorkers = await Promise.all(requests.map((list) => pooled.sealAll(list.map((c) => c.task))));
+    const onMain = await Promise.all(requests.map((list) => inline.sealAll(list.map((c) => c.task))));
+    expect(onWorkers).toEqual(onMain);
+    expect(onWorkers.map((answers) => answers.length)).toEqual(requests.map((list) => list.length));
+  });
+
   it('a batch spread over several worker tasks keeps its order (events[i]. named in refusals)', async () => {
     const all = Array.from({ length: 40 }, (_, i) => cases(`events[${i}].`)).flat();
     const [onMain, onWorkers] = await Promise.all([
