@@ -73,7 +73,7 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     const t = b.t;
     ({ manufacturer: m, pharmacy: p } = await newTradingPartners(t));
     gtin = await registerProduct(t, m);
-    const green = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6'];
+    const green = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8'];
     await accept(t, m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: [...green, 'D1', 'C1', 'C2'] });
     await accept(t, m, 'commission', { gtin, lot: 'LOT-A', expiry: '291231', serials: ['U1', 'U2', 'E1'] });
     await accept(t, m, 'commission', { gtin, lot: 'LOT-R', expiry: '291231', serials: ['R1', 'R2'] });
@@ -303,6 +303,28 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     expect(await logged(second.index)).toMatchObject({ type: 'dispense', body: { items: units(gtin, ['G4']) } });
     await page.uncheck('#counter-mode');
     console.log(`verify-and-dispense, scan to dispensed (confirmed with Enter), seen from the test: ${counterMs} ms`);
+  });
+
+  it("at the counter, scanning the next package while a confirmation is open cancels it: a scanner's Enter never confirms", async () => {
+    await page.check('#counter-mode');
+    expect(await page.isChecked('#auto-confirm')).toBe(false);
+    await page.focus('#scan');
+    await scan('G7');
+    await page.waitForSelector('#action-dialog[open]');
+    expect(await focusedId(page)).toBe('action-confirm');
+    // The next package is scanned without confirming: the keys land on the dialog's Confirm button, its Enter too.
+    expect((await scan('G8')).tone).toBe('green');
+    await page.waitForSelector('#action-dialog[open]');
+    expect(await page.textContent('#action-text')).toContain('serial G8');
+    await page.keyboard.press('Enter');
+    const done = await result();
+    expect(await logged(done.index)).toMatchObject({ type: 'dispense', body: { items: units(gtin, ['G8']) } });
+    const g7 = await b.t.http
+      .get('/v1/verify')
+      .query({ gtin, serial: 'G7' })
+      .set(...p.auth);
+    expect(g7.body).toMatchObject({ verdict: 'genuine', item: { status: 'active' } });
+    await page.uncheck('#counter-mode');
   });
 
   it('receiving mode: expected vs scanned with the case counted with its contents; one missing, one extra; the receipt', async () => {

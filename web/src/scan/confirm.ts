@@ -24,6 +24,18 @@ export interface ConfirmOptions<T> {
   returnFocus?: HTMLElement | (() => HTMLElement | null);
 }
 
+let handoff: ((key: string) => void) | null = null;
+
+/**
+ * Where a scan that starts while a dialog is open goes (the scan box). A scanner types into whatever has the focus and
+ * ends with Enter: on the dialog's Confirm button that Enter would confirm. So a printable key outside the dialog's
+ * text fields cancels the dialog and is handed to the scan box with the rest of the scan: at the counter, scanning the
+ * next package without confirming leaves the previous one undispensed.
+ */
+export function handScansTo(handler: (key: string) => void): void {
+  handoff = handler;
+}
+
 /** Opens the dialog; resolves with the action's result, or null when cancelled. */
 export function confirmAction<T>(options: ConfirmOptions<T>): Promise<T | null> {
   const dialog = byId<HTMLDialogElement>('action-dialog');
@@ -46,14 +58,28 @@ export function confirmAction<T>(options: ConfirmOptions<T>): Promise<T | null> 
 
   return new Promise<T | null>((resolve) => {
     let result: T | null = null;
+    let handedOff = false;
     const done = () => {
       form.removeEventListener('submit', submit);
       cancel.removeEventListener('click', close);
       dialog.removeEventListener('close', done);
-      const target =
-        typeof options.returnFocus === 'function' ? options.returnFocus() : (options.returnFocus ?? opener);
-      (target?.isConnected ? target : opener)?.focus({ preventScroll: true });
+      dialog.removeEventListener('keydown', scanStarts);
+      if (!handedOff) {
+        const target =
+          typeof options.returnFocus === 'function' ? options.returnFocus() : (options.returnFocus ?? opener);
+        (target?.isConnected ? target : opener)?.focus({ preventScroll: true });
+      }
       resolve(result);
+    };
+    const scanStarts = (event: KeyboardEvent) => {
+      if (!handoff || result !== null || confirm.disabled) return;
+      if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1 || event.key === ' ') return;
+      if ((event.target as Element | null)?.closest('input, textarea, select')) return;
+      event.preventDefault();
+      handedOff = true;
+      // Closed first: while a modal dialog is open the page behind it is inert and its scan box cannot take focus.
+      dialog.close();
+      handoff(event.key);
     };
     const close = () => dialog.close();
     const submit = async (event: SubmitEvent) => {
@@ -83,6 +109,7 @@ export function confirmAction<T>(options: ConfirmOptions<T>): Promise<T | null> 
     form.addEventListener('submit', submit);
     cancel.addEventListener('click', close);
     dialog.addEventListener('close', done);
+    dialog.addEventListener('keydown', scanStarts);
   });
 }
 

@@ -14,6 +14,7 @@ import { EvidenceOutcome, ScanRecord, VerificationAnswer } from './answer';
 import { readPhoto, startCamera } from './barcode';
 import { ScanHistory } from './history';
 import { ActionContext, allowedActions, autoDispense, act, clearActions, renderActions } from './card-actions';
+import { handScansTo } from './confirm';
 import { ReceivingMode } from './receiving';
 import { announcement, answeredIn, renderCard } from './result-card';
 import { Scan, ScanBox } from './scan-box';
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
   if (window.matchMedia('(pointer: coarse)').matches) box.focus = () => {};
   box.focus();
 
+  handScansTo((key) => box?.take(key));
   wireModes(box, receiving, counter, autoConfirm);
   wireDevice(
     session,

@@ -70,6 +70,14 @@ export class ScanBox {
     this.focus();
   }
 
+  /** A character that started a scan elsewhere (a dialog hands it over): into the box, the scan goes on there. */
+  take(char: string): void {
+    this.input.focus({ preventScroll: true });
+    const end = this.input.value.length;
+    this.input.setRangeText(char, end, end, 'end');
+    this.input.dispatchEvent(new InputEvent('input', { inputType: 'insertText', data: char }));
+  }
+
   /** Submits what the box holds (also used by the camera and photo readers, with their own code). */
   submit(code: string, endedAt = performance.now()): void {
     window.clearTimeout(this.idleTimer);
