@@ -163,7 +163,11 @@ export class CustodyStore extends IntakeStore implements CustodyState {
     this.items.set(item.code, item);
     if (item.parent) this.childSet(item.parent).add(item.code);
     this.rows.set(item.code, {
-      ...record,
+      top: record.top,
+      topSince: record.topSince,
+      opsLength: record.opsLength,
+      topOpsLength: record.topOpsLength,
+      inherited: record.inherited,
       parent: item.parent,
       hold: item.hold,
       custodian: item.custodian,
