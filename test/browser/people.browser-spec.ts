@@ -197,6 +197,7 @@ describe('people in the browser: passkeys, passwords, invitations, devices', () 
     }));
     expect(row.text).toContain('Sam Staff');
     expect(row.text).toContain('(this browser)');
+    expect(await staff.isDisabled('#register-device')).toBe(true);
     const devices = await b.t.http.get('/app/devices').set(...pharmacy.auth);
     const device = devices.body.find((d: { id: string }) => d.id === row.id);
     const entry = await b.t.http.get(`/v1/log/entries/${device.addedIndex}`).set(...pharmacy.auth);
@@ -223,6 +224,19 @@ describe('people in the browser: passkeys, passwords, invitations, devices', () 
     await admin.setViewportSize(VIEWPORTS.phone);
     expect(await seriousViolations(admin)).toEqual([]);
     await screenshot(admin, 'people-admin');
+    const log = await b.t.http.get('/app/devices').set(...pharmacy.auth);
+    const revoked = log.body.find((d: { id: string }) => d.id === row.id);
+    const revocation = await b.t.http.get(`/v1/log/entries/${revoked.revokedIndex}`).set(...pharmacy.auth);
+    expect(revocation.body.event).toMatchObject({ type: 'key.revoke', body: { keyId: device.keyId } });
+
+    // The colleague's browser forgets its revoked key and may register a new one.
+    await staff.reload();
+    await staff.waitForFunction(
+      () =>
+        (globalThis as unknown as PageGlobals).document.querySelector('#device-state')?.textContent ===
+        'This browser has no signing key yet.',
+    );
+    expect(await staff.isEnabled('#register-device')).toBe(true);
     expect(problemsOf(admin)).toEqual([]);
     expect(problemsOf(staff)).toEqual([]);
   });

@@ -103,6 +103,8 @@ async function showDeviceState(): Promise<void> {
     byId('device-state'),
     key ? `This browser signs with device key ${key.keyId} (${key.label}).` : 'This browser has no signing key yet.',
   );
+  // One key per browser: another is registered only after this one is revoked (and forgotten).
+  byId<HTMLButtonElement>('register-device').disabled = key !== null;
 }
 
 async function refreshPeople(): Promise<void> {
@@ -172,7 +174,14 @@ function inviteForm(): void {
 
 async function refreshDevices(session: Session): Promise<void> {
   const devices = await getJson<Device[]>('/app/devices');
-  const mine = await deviceKey().catch(() => null);
+  let mine = await deviceKey().catch(() => null);
+  const own = mine && devices.find((d) => d.keyId === mine!.keyId);
+  if (mine && (!own || own.revokedAt !== null || mine.gln !== session.gln)) {
+    // Revoked (perhaps from another browser), or another party's: useless here, so forgotten.
+    await forgetDeviceKey();
+    mine = null;
+    await showDeviceState();
+  }
   const mayRevoke = (d: Device) =>
     d.revokedAt === null && (session.person!.role === 'administrator' || d.personId === session.person!.id);
   fill(
