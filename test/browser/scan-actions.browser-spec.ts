@@ -269,6 +269,14 @@ describe('pharmacist: act on the verdict (/app/scan)', () => {
     expect(await logged(done.index)).toMatchObject({ type: 'ship', body: { reason: 'return', recipient: m.gln } });
   });
 
+  it('a serial the log does not know: no action to take, and the card says why', async () => {
+    const card = await scan('NOPE1');
+    expect(card).toEqual({ tone: 'red', actions: [] });
+    expect(await page.textContent('#card .action-note')).toBe(
+      'Nothing can be recorded against a serial the log does not know: keep the package apart from saleable stock. This scan is recorded as a suspicious verification that regulators see.',
+    );
+  });
+
   it('verify-and-dispense at the counter: a green scan dispenses after its confirmation, a red one never does', async () => {
     await page.check('#counter-mode');
     const started = Date.now();

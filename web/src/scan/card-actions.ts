@@ -17,6 +17,7 @@ import {
   returnEvent,
   ScannedUnit,
 } from './actions';
+import { REASONS } from '../../../src/verification/verdict';
 import { ActionDone, ActionKind, ScanRecord, toneOf } from './answer';
 import { confirmAction, field, refusal, select } from './confirm';
 
@@ -82,7 +83,11 @@ export function renderActions(card: HTMLElement, record: ScanRecord, context: Ac
     section.append(resultLine(record.done));
   } else {
     const allowed = allowedActions(record, context.session.role);
-    if (allowed.length === 0) return;
+    if (allowed.length === 0) {
+      const note = nothingToRecord(record, context.session.role);
+      if (!note) return;
+      section.append(h('p', { class: 'action-note' }, note));
+    }
     if (!context.hasDeviceKey()) {
       section.append(
         h(
@@ -112,6 +117,24 @@ export function renderActions(card: HTMLElement, record: ScanRecord, context: Ac
   const meta = card.querySelector('.card-meta');
   if (meta) card.insertBefore(section, meta);
   else card.append(section);
+}
+
+/**
+ * Why a stop card offers no action: the log takes a hold or a report only from the unit's custodian, its
+ * manufacturer or a regulator, and nothing for a serial it does not know.
+ */
+export function nothingToRecord(record: ScanRecord, role: string): string | null {
+  const answer = record.answer;
+  if (!answer || toneOf(record) === 'green' || !CUSTODIANS.includes(role)) return null;
+  const suspicious = answer.reasons.some((reason) => REASONS[reason.code]?.suspicious);
+  const seen = suspicious ? ' This scan is recorded as a suspicious verification that regulators see.' : '';
+  if (!answer.item) {
+    return `Nothing can be recorded against a serial the log does not know: keep the package apart from saleable stock.${seen}`;
+  }
+  if (!answer.item.heldByRequester) {
+    return `The log records this package as another party's, so it takes no hold or report from you: keep the package apart and contact the party that sold it to you.${seen}`;
+  }
+  return null;
 }
 
 function resultLine(done: ActionDone): HTMLElement {
