@@ -187,6 +187,11 @@ export class PeopleRepository {
     );
   }
 
+  /** Forgets sessions that ended (expired or signed out) before `before`: they can only ever answer 401. */
+  async sweepSessions(before: Date): Promise<void> {
+    await this.db.query(`DELETE FROM person_session WHERE expires_at < $1 OR revoked_at < $1`, [before]);
+  }
+
   /** The session with this id hash, its person and the person's party role (null when the party is not known). */
   async session(idHash: Buffer): Promise<SessionRow | undefined> {
     const [row] = await this.db.query<SessionRow>(

@@ -20,6 +20,9 @@ export const SESSION_ABSOLUTE_MS = 12 * 3600_000;
 /** `last_seen_at` is written at most this often per session (idle expiry is judged to within it). */
 const TOUCH_EVERY_MS = 60_000;
 
+/** Ended sessions are deleted this long after they ended. */
+const SWEEP_AFTER_MS = 24 * 3600_000;
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface StartedSession {
@@ -52,6 +55,8 @@ export class SessionsService {
       now,
       expiresAt,
     });
+    // Each sign-in forgets the sessions that ended over a day ago (a day: "expired" answers stay meaningful a while).
+    await this.people.sweepSessions(new Date(now.getTime() - SWEEP_AFTER_MS));
     return { sessionId, csrfToken, expiresAt };
   }
 

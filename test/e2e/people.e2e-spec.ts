@@ -186,6 +186,25 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
       expect([expired.status, expired.body.error.details]).toEqual([401, { reason: 'absolute' }]);
     });
 
+    it('sessions that ended over a day ago are deleted at a later sign-in', async () => {
+      const ended = await newAdministrator(t, pharmacy);
+      const count = async () => {
+        const db = await connectDb(t);
+        try {
+          const { rows } = await db.query('SELECT count(*)::int AS n FROM person_session WHERE person_id = $1', [
+            ended.person.id,
+          ]);
+          return rows[0].n as number;
+        } finally {
+          await db.end();
+        }
+      };
+      expect(await count()).toBe(1);
+      clock.advance(SESSION_ABSOLUTE_MS + 25 * 3600_000);
+      await newAdministrator(t, pharmacy);
+      expect(await count()).toBe(0);
+    });
+
     it('sign-out revokes the session on the server and clears the cookies', async () => {
       const admin = await newAdministrator(t, pharmacy);
       const forged = await admin.delete('/app/session', { csrf: false });
