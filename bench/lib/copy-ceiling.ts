@@ -12,8 +12,8 @@ export interface CopyCeiling {
 
 /**
  * The same-run ceiling for commissioning (issue 12 §1): `COPY … FROM STDIN` (pg-copy-streams) of `rows` commissioned
- * unit rows, the row shape the intake writes (every column of `item`, history of one index), into a table created
- * `LIKE item INCLUDING ALL` (the same columns, defaults and indexes; no foreign keys), `clients` connections at once,
+ * unit rows, the row shape the intake writes (every column of `item_record` but the inheritance ones, which keep their defaults; history of one index), into a table created
+ * `LIKE item_record INCLUDING ALL` (the same columns, defaults and indexes; no foreign keys), `clients` connections at once,
  * `chunk` rows a COPY. The table is dropped afterwards. Only the COPY is timed; the text is built before.
  */
 export async function copyCeiling(
@@ -21,7 +21,7 @@ export async function copyCeiling(
   options: { rows: number; clients: number; chunk: number; gtin: string; lot: string; custodian: string },
 ): Promise<CopyCeiling> {
   await pool.query('DROP TABLE IF EXISTS bench_copy_item');
-  await pool.query('CREATE TABLE bench_copy_item (LIKE item INCLUDING ALL)');
+  await pool.query('CREATE TABLE bench_copy_item (LIKE item_record INCLUDING ALL)');
   const columns =
     'code, kind, gtin, serial, lot, expiry_code, expiry, status, hold, custodian, sellers, parent, shipment, ' +
     'return_pending, return_received_at, transfers, last_idx, history';

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Database, Sql } from '../database/database';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ClientSql, Database, Sql } from '../database/database';
 import { Alert, AlertKind, Hold, Item, ItemStatus, Lot, Product, Shipment, TransactionInfo } from '../protocol/custody';
 
 interface ItemRow {
@@ -279,12 +282,23 @@ export class CustodyRepository {
     return rows.map(toAlert);
   }
 
+  /**
+   * New items. In a transaction they go in with `COPY … FROM STDIN` (pg-copy-streams): commissioning writes tens of
+   * thousands of rows an event, and COPY spares PostgreSQL the parse of a JSON document and the planning.
+   */
   async insertItems(sql: Sql, rows: ItemWrite[]): Promise<void> {
     if (rows.length === 0) return;
+    if (sql instanceof ClientSql) {
+      const text = rows.map(copyLine).join('');
+      await pipeline(
+        Readable.from([text]),
+        sql.client.query(copyFrom(`COPY item_record (${ITEM_WRITE_COLUMNS}, ${RECORD_COLUMNS}) FROM STDIN`)),
+      );
+      return;
+    }
     await sql.query(
-      `INSERT INTO item_record (${ITEM_WRITE_COLUMNS}, history, top, top_since, ops_base, moves, ops, receipt_at)
-       SELECT ${ITEM_WRITE_COLUMNS}, history, top, top_since, ops_base, moves, ops, receipt_at
-         FROM json_to_recordset($1::json) AS r(${ITEM_RECORD}, ${RECORD_RECORD})`,
+      `INSERT INTO item_record (${ITEM_WRITE_COLUMNS}, ${RECORD_COLUMNS})
+       SELECT ${ITEM_WRITE_COLUMNS}, ${RECORD_COLUMNS} FROM json_to_recordset($1::json) AS r(${ITEM_RECORD}, ${RECORD_RECORD})`,
       [itemRows(rows)],
     );
   }
@@ -472,6 +486,8 @@ const ITEM_RECORD = `code text, kind text, gtin text, serial text, lot text, exp
   hold text, custodian text, sellers text[], parent text, shipment text, return_pending boolean,
   return_received_at timestamptz, transfers int, last_idx bigint`;
 
+const RECORD_COLUMNS = 'history, top, top_since, ops_base, moves, ops, receipt_at';
+
 const RECORD_RECORD = `history bigint[], top text, top_since bigint, ops_base int, moves bigint[], ops text[],
   receipt_at timestamptz`;
 
@@ -501,6 +517,57 @@ export interface Membership {
   container: string;
   fromIndex: number;
   toIndex: number | null;
+}
+
+/** One value in COPY's text format (backslash, tab and line ends escaped; null as \N). */
+function copyValue(value: string | number | boolean | Date | null): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number') return String(value);
+  const text = value instanceof Date ? value.toISOString() : value;
+  return /[\\\t\n\r]/.test(text)
+    ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : text;
+}
+
+/** A PostgreSQL array literal (elements quoted: item codes hold parentheses, a return's receipt is ''). */
+function arrayLiteral(values: readonly (string | number)[]): string {
+  return `{${values.map((v) => (typeof v === 'number' ? String(v) : pgQuote(v))).join(',')}}`;
+}
+
+/** One new item as a line of COPY text, in the column order of the COPY in `insertItems`. */
+function copyLine({ row, code, history, moves, ops, receiptAt }: ItemWrite): string {
+  const i = row!.item;
+  return (
+    [
+      code,
+      i.kind,
+      i.gtin,
+      i.serial,
+      i.lot,
+      i.expiryCode,
+      i.expiry,
+      i.status,
+      i.hold,
+      i.custodian,
+      arrayLiteral(i.sellers),
+      i.parent,
+      i.shipment,
+      i.returnPending,
+      i.returnReceivedAt,
+      i.transfers,
+      i.lastIndex,
+      arrayLiteral(history),
+      row!.top,
+      row!.topSince,
+      row!.opsBase,
+      arrayLiteral(moves),
+      arrayLiteral(ops),
+      receiptAt,
+    ]
+      .map(copyValue)
+      .join('\t') + '\n'
+  );
 }
 
 /** Rows as one JSON document for json_to_recordset. */
