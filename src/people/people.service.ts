@@ -135,6 +135,10 @@ function limiter(points: number): RateLimiterMemory {
   return new RateLimiterMemory({ points, duration: SIGN_IN_WINDOW_S, blockDuration: SIGN_IN_BLOCK_S });
 }
 
+/** The tokens' 429 (same code, Retry-After), worded for sign-in. */
 function tooManyFailures(blocked: RateLimiterRes): TooManyAuthFailuresError {
-  return new TooManyAuthFailuresError(Math.max(1, Math.ceil(blocked.msBeforeNext / 1000)));
+  const seconds = Math.max(1, Math.ceil(blocked.msBeforeNext / 1000));
+  const error = new TooManyAuthFailuresError(seconds);
+  error.message = `too many failed sign-ins for this email or from this address; retry in ${seconds} s`;
+  return error;
 }

@@ -144,6 +144,7 @@ describe('people: invitations, sessions, CSRF, device keys, isolation', () => {
       }
       const blocked = await signIn(t, invitation.email);
       expect([blocked.status, blocked.body.error.code]).toEqual([429, 'TOO_MANY_AUTH_FAILURES']);
+      expect(blocked.body.error.message).toMatch(/failed sign-ins/);
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     });
 
