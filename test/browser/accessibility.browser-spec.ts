@@ -3,37 +3,17 @@
  * width, signed out and, where a page has a sign-in, signed in (the workspace). Screenshots of both widths go to
  * test-artifacts/screenshots. Pages are taken from web/pages, so a page added later is checked too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Page } from 'playwright-core';
 import { newTradingPartners } from '../support/supply-chain';
 import { TestParty } from '../support/test-app';
+import { seriousViolations } from './support/axe';
 import { BrowserApp, screenshot, startBrowserApp, VIEWPORTS } from './support/browser';
 
 const ROOT = join(__dirname, '../..');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = readdirSync(join(ROOT, 'web/pages'))
   .filter((f) => f.endsWith('.html'))
   .map((f) => (f === 'index.html' ? '/' : `/app/${f.slice(0, -'.html'.length)}`));
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the pages' CSP (script-src 'self') refuses an inline script tag.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe.run();
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 describe('accessibility: axe-core on every page', () => {
   let b: BrowserApp;
