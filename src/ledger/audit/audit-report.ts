@@ -41,11 +41,17 @@ export type AuditFailureCode =
   /** A checkpoint for more leaves than the log holds. */
   | 'CHECKPOINT_BEYOND_LOG'
   /** The sequencer disagrees with the entries (its next index is not the number of entries). */
-  | 'SEQUENCER_MISMATCH';
+  | 'SEQUENCER_MISMATCH'
+  /**
+   * The read model's inherited custody (issue 12 §1) does not hold together: a packed item's stored top is not its
+   * outermost container, its open membership interval names another container (or none), or it counts more of its
+   * top's receipts than the top has had.
+   */
+  | 'CUSTODY_INHERITANCE_INVALID';
 
 export interface AuditFailure {
   code: AuditFailureCode;
-  /** Human-readable location: `log entry 42`, `tile hash 1/3`, `checkpoint 300`, `sequencer`. */
+  /** Human-readable location: `log entry 42`, `tile hash 1/3`, `checkpoint 300`, `sequencer`, `item <code>`. */
   where: string;
   /** The log index, for failures of one entry. */
   index?: number;

@@ -123,6 +123,44 @@ export class AuditRepository {
     return { rows, count: counted.rows[0].count };
   }
 
+  /**
+   * Items whose inherited-custody bookkeeping does not hold together (migrations/1765000800000-InheritedCustody.ts),
+   * the first `limit` by code, and how many there are: the stored top against the outermost container of the
+   * `parent` chain, the open membership interval against `parent`, the receipts counted against the top's.
+   */
+  async inheritanceProblems(limit: number): Promise<{ rows: { code: string; problem: string }[]; count: number }> {
+    const { rows } = await this.client.query<{ code: string; problem: string; count: number }>(
+      `WITH RECURSIVE chain(code, anc, depth) AS (
+         SELECT code, parent, 1 FROM item_record WHERE parent IS NOT NULL
+         UNION ALL
+         SELECT c.code, p.parent, c.depth + 1 FROM chain c JOIN item_record p ON p.code = c.anc
+          WHERE p.parent IS NOT NULL AND c.depth < 10000
+       ),
+       outermost AS (SELECT DISTINCT ON (code) code, anc AS top FROM chain ORDER BY code, depth DESC),
+       problems AS (
+         SELECT r.code,
+                CASE WHEN r.top IS DISTINCT FROM o.top
+                       THEN format('its stored top is %s, its outermost container %s', coalesce(r.top, 'none'),
+                                   coalesce(o.top, 'none'))
+                     WHEN r.parent IS DISTINCT FROM m.container
+                       THEN format('it is in %s, its open membership interval names %s', coalesce(r.parent, 'none'),
+                                   coalesce(m.container, 'none'))
+                     WHEN r.top IS NOT NULL AND (r.top_since IS NULL OR r.ops_base > cardinality(t.ops))
+                       THEN format('it counts %s receipts of its top %s, which has had %s', r.ops_base, r.top,
+                                   coalesce(cardinality(t.ops), 0))
+                END AS problem
+           FROM item_record r
+           LEFT JOIN outermost o ON o.code = r.code
+           LEFT JOIN item_membership m ON m.code = r.code AND m.to_idx IS NULL
+           LEFT JOIN item_record t ON t.code = r.top
+       )
+       SELECT code, problem, (count(*) OVER ())::int AS count FROM problems WHERE problem IS NOT NULL
+        ORDER BY code LIMIT $1`,
+      [limit],
+    );
+    return { rows: rows.map(({ code, problem }) => ({ code, problem })), count: rows[0]?.count ?? 0 };
+  }
+
   /** Up to `limit` checkpoints with a size above `afterSize`, smallest first. */
   async checkpointsAfter(afterSize: number, limit: number): Promise<AuditCheckpointRow[]> {
     const { rows } = await this.client.query<AuditCheckpointRow>(

@@ -456,6 +456,14 @@ class LogAudit {
     }
     this.flushFound();
     this.failureCount += beyond.count - beyond.rows.length;
+
+    // The read model's inherited custody: the one stored state a replay of the log does not recompute here.
+    const inheritance = await this.repository.inheritanceProblems(this.maxFailures);
+    for (const row of inheritance.rows) {
+      this.fail(end, 3, 'CUSTODY_INHERITANCE_INVALID', `item ${row.code}`, { message: row.problem });
+    }
+    this.flushFound();
+    this.failureCount += inheritance.count - inheritance.rows.length;
   }
 
   private fail(
