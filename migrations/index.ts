@@ -7,6 +7,7 @@ import { EpcisXmlReportFormat1764957600000 } from './1764957600000-EpcisXmlRepor
 import { People1764986400000 } from './1764986400000-People';
 import { AlertTriage1764993600000 } from './1764993600000-AlertTriage';
 import { InheritedCustody1765000800000 } from './1765000800000-InheritedCustody';
+import { AlertUnit1765008000000 } from './1765008000000-AlertUnit';
 
 /** Every migration, in order. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   People1764986400000,
   AlertTriage1764993600000,
   InheritedCustody1765000800000,
+  AlertUnit1765008000000,
 ];

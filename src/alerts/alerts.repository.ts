@@ -144,9 +144,61 @@ SELECT a.*, to_char(a.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z
   FROM a
  WHERE ($11::text[] IS NULL OR a.kind = ANY ($11::text[]) OR (a.kind = 'RECALLED' AND a.recall_class = ANY ($12::text[])))
    AND ($13::text IS NULL OR a.state = $13::text)
-   AND ($16::timestamptz IS NULL OR (a.first_at, a.kind, a.code) < ($16::timestamptz, $17::text, $18::text))
+   AND (a.first_at, a.kind, a.code) < ($16::timestamptz, $17::text, $18::text)
  ORDER BY a.first_at DESC, a.kind DESC, a.code DESC
  LIMIT $19`;
+
+/**
+ * The same list for a regulator, who sees every scan: the alerts are rows of `alert_unit` (one per unit and kind,
+ * written when its first suspicious verification is recorded), walked in the list's order from the cursor on, each
+ * with its scans' count, times, parties and printed lot read from that unit's verifications; so a page costs its own
+ * alerts (and those a filter skips), not a grouping of every verification. The columns and parameters are LIST's
+ * ($2 and $3 are null: every scan is visible).
+ */
+const LIST_ALL = `
+SELECT u.kind, u.code, u.gtin, g.count, g.first_at, g.last_at, g.requesters, g.printed_lot,
+       i.lot, p.manufacturer::text AS manufacturer,
+       CASE WHEN l.recall ->> 'classification' IN ('I', 'II', 'III') THEN l.recall ->> 'classification' ELSE ''
+       END AS recall_class,
+       coalesce(($15::text[])[array_position($14::text[], s.state_action)], 'open') AS state,
+       s.assignee, s.acted_at,
+       to_char(u.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first_key
+  FROM alert_unit u
+ CROSS JOIN LATERAL (
+   SELECT count(*)::int AS count, min(v.at) AS first_at, max(v.at) AS last_at,
+          array_agg(DISTINCT v.requester::text ORDER BY v.requester::text) AS requesters,
+          (array_agg(v.answer -> 'asked' ->> 'lot' ORDER BY v.at DESC))[1] AS printed_lot,
+          bool_or(v.at >= coalesce($9::timestamptz, '-infinity') AND v.at < coalesce($10::timestamptz, 'infinity'))
+            AS in_window
+     FROM verification v
+    WHERE v.suspicious AND v.code = u.code AND ${KIND_OF_ROW} = u.kind
+ ) g
+  LEFT JOIN LATERAL (
+   SELECT (array_agg(x.action ORDER BY x.id DESC) FILTER (WHERE x.action = ANY ($14::text[])))[1] AS state_action,
+          (array_agg(x.assignee ORDER BY x.id DESC) FILTER (WHERE x.action = 'assign'))[1] AS assignee,
+          max(x.at) AS acted_at
+     FROM alert_action x
+    WHERE x.alert_code = u.code AND x.alert_kind = u.kind
+ ) s ON true
+  LEFT JOIN item i ON i.code = u.code
+  LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
+  LEFT JOIN product p ON p.gtin = u.gtin
+ WHERE $2::text IS NULL AND $3::text IS NULL AND g.count > 0 AND g.in_window
+   AND ($4::text IS NULL OR u.kind = $4::text)
+   AND ($5::text IS NULL OR u.gtin = $5::text)
+   AND ($6::text IS NULL OR u.code = $6::text)
+   AND ($7::text IS NULL OR $7::text = ANY (g.requesters) OR p.manufacturer = $7::text)
+   AND ($8::text IS NULL OR i.lot = $8::text OR g.printed_lot = $8::text)
+   AND ($11::text[] IS NULL OR u.kind = ANY ($11::text[])
+        OR (u.kind = 'RECALLED' AND (CASE WHEN l.recall ->> 'classification' IN ('I', 'II', 'III')
+                                          THEN l.recall ->> 'classification' ELSE '' END) = ANY ($12::text[])))
+   AND ($13::text IS NULL OR coalesce(($15::text[])[array_position($14::text[], s.state_action)], 'open') = $13::text)
+   AND (u.first_at, u.kind, u.code) < ($16::timestamptz, $17::text, $18::text)
+ ORDER BY u.first_at DESC, u.kind DESC, u.code DESC
+ LIMIT $19`;
+
+/** The regulator's list when every scan is visible, else the grouping of the caller's own. */
+const listSql = (viewer: AlertViewer) => (viewer.requester === null ? LIST_ALL : LIST);
 
 function listParameters(
   viewer: AlertViewer,
@@ -170,9 +222,11 @@ function listParameters(
     filter.state ?? null,
     STATE_CHANGES.map((c) => c.action),
     STATE_CHANGES.map((c) => c.to),
-    after?.firstSeen ?? null,
-    after?.kind ?? null,
-    after?.code ?? null,
+    // No cursor: from the top (every first scan is before 'infinity'). Never null, so that the plan is always the
+    // index range the cursor starts, whatever the parameters of the statement's earlier runs.
+    after?.firstSeen ?? 'infinity',
+    after?.kind ?? '',
+    after?.code ?? '',
     limit,
   ];
 }
@@ -189,7 +243,7 @@ export class AlertsRepository {
     limit: number,
     sql: Sql = this.db,
   ): Promise<AlertRow[]> {
-    return sql.query<AlertRow>(LIST, listParameters(viewer, filter, after, limit));
+    return sql.query<AlertRow>(listSql(viewer), listParameters(viewer, filter, after, limit));
   }
 
   /**
@@ -199,7 +253,7 @@ export class AlertsRepository {
   async *all(viewer: AlertViewer, filter: AlertFilter, batch: number): AsyncGenerator<AlertRow[]> {
     const client = await this.db.connect();
     let broken: Error | undefined;
-    const cursor = client.query(new Cursor<AlertRow>(LIST, listParameters(viewer, filter, null, null)));
+    const cursor = client.query(new Cursor<AlertRow>(listSql(viewer), listParameters(viewer, filter, null, null)));
     try {
       for (;;) {
         const rows = await cursor.read(batch);

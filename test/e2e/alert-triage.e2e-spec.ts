@@ -16,6 +16,7 @@ import {
   units,
   TestManufacturer,
 } from '../support/supply-chain';
+import { ALERT_KINDS, alertKindOf } from '../../src/alerts/alert-rules';
 import { newAdministrator } from '../support/people';
 import { createTestApp, newParty, TestApp, TestParty } from '../support/test-app';
 
@@ -226,6 +227,20 @@ describe('alert triage (GET /v1/alerts, POST /v1/alerts/:id/actions, GET /v1/ale
     await expect(db.query(`DELETE FROM alert_action`)).rejects.toThrow();
     await expect(db.query(`TRUNCATE alert_action`)).rejects.toThrow();
     expect((await detail(id)).history).toEqual(after);
+  });
+
+  it("files a verification under the same kind in the database's trigger as in alert-rules (ALERT_KINDS' order)", async () => {
+    const pairs = ALERT_KINDS.flatMap((a) => ALERT_KINDS.map((b) => [b, a]));
+    const { rows } = await db.query<{ kind: string }>(
+      `SELECT alert_kind_of(ARRAY[a, b]) AS kind FROM unnest($1::text[], $2::text[]) WITH ORDINALITY t(a, b, n) ORDER BY n`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    );
+    expect(rows.map((r) => r.kind)).toEqual(pairs.map((pair) => alertKindOf(pair)));
+    const { rows: none } = await db.query(`SELECT alert_kind_of(ARRAY['No_match_GTIN_Serial']) AS kind`);
+    expect(none[0].kind).toBeNull();
+    // The alerts' own rows are insert-only.
+    await expect(db.query(`UPDATE alert_unit SET first_at = now()`)).rejects.toThrow();
+    await expect(db.query(`DELETE FROM alert_unit`)).rejects.toThrow();
   });
 
   it('refuses malformed actions with VALIDATION_FAILED naming the field and the rule', async () => {
