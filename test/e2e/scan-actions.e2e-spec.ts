@@ -97,6 +97,36 @@ describe("scan card actions: signed in the browser's code, accepted and logged",
     expect(event).toMatchObject({ type: 'illegitimate', body: { report } });
   });
 
+  it("the Form 3911 fields the page requires are the server's too: each missing one is refused, naming it", async () => {
+    const report = {
+      reportType: 'initial',
+      classification: 'counterfeit',
+      description: 'blister foil print differs',
+      contact: { name: 'A. Pharmacist' },
+    };
+    const refusals = [
+      [{ reportType: 'initial', description: 'x', contact: { name: 'A' } }, 'report.classification'],
+      [{ ...report, description: '' }, 'report.description'],
+      [{ ...report, contact: { name: '' } }, 'report.contact.name'],
+      [{ ...report, contact: { name: 'A', phone: 'call me' } }, 'report.contact.phone'],
+    ] as const;
+    for (const [body, field] of refusals) {
+      const signed = await signEvent({
+        id: `illegitimate:${field}`,
+        type: 'illegitimate',
+        time: new Date().toISOString(),
+        body: { items: units(gtin, ['I1']), report: body },
+      });
+      const refused = await t.http
+        .post('/v1/events')
+        .set(...p.auth)
+        .send(signed);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+      expect(JSON.stringify(refused.body.error.details)).toContain(field);
+    }
+  });
+
   it('a return: ship with reason return to the chosen trading partner (the seller, §7.3)', async () => {
     const event = await post(returnEvent({ gtin, serial: 'R1' }, m.gln));
     expect(event).toMatchObject({ type: 'ship', body: { reason: 'return', recipient: m.gln } });
