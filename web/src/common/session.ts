@@ -39,7 +39,7 @@ export function csrfHeaders(): Record<string, string> {
 }
 
 /** Whether this browser holds a session cookie (judged by its CSRF cookie, which scripts can read). */
-const hasSessionCookie = () => 'X-CSRF-Token' in csrfHeaders();
+export const hasSessionCookie = () => 'X-CSRF-Token' in csrfHeaders();
 
 /** Where the sign-in page sends the person back to afterwards: this page. */
 export function signInUrl(): string {

@@ -11,7 +11,7 @@ import { ApiOptions, getJson, getText } from '../common/api';
 import { byId, fill, h } from '../common/dom';
 import { formatCount, formatDateTime, formatTime, toHex } from '../common/format';
 import { describeKey, loadLogKey, LogKey, pin } from '../common/log-key';
-import { csrfHeaders, signInUrl } from '../common/session';
+import { hasSessionCookie, signInUrl } from '../common/session';
 import { sizeChart, SizePoint } from './chart';
 import { entriesOfSerial, entryRows, parseLookup, proveEntry, provedEntryView } from './entries';
 import { compare, openServed, Seen, Step } from './monitor';
@@ -345,13 +345,13 @@ function sentenceOf(text: string): string {
 
 /**
  * The explorer needs no sign-in. A person signed in (the session cookie, which fetch sends; its CSRF cookie tells the
- * page there is one) or a token pasted on another page of this tab reads the events that name its party. Null: the
+ * page there is one: hasSessionCookie) or a token pasted on another page of this tab reads the events that name its party. Null: the
  * public, who see hashes only (no request that would only be refused).
  */
 function credentials(): ApiOptions | null {
   const token = sessionStorage.getItem('rxledger.token.scan') ?? sessionStorage.getItem('rxledger.token.regulator');
   if (token) return { token };
-  return Object.keys(csrfHeaders()).length ? {} : null;
+  return hasSessionCookie() ? {} : null;
 }
 
 /** Runs a lookup from the box or the address (#entry=42, #leaf=<hex>): proves an entry or lists a serial's. */
