@@ -1,5 +1,6 @@
 /**
  * `npm run bench:ingest [-- --duration 15 --single 20000 --batched 60000 --bulk-units 200000 --profile]`
+ * `--intake-workers <n>`: the server's INTAKE_WORKERS (its intake worker pool; default: the server's default)
  * `--cluster <dir> [--synchronous-commit local]`: the same against a fresh database of the reference cluster
  * (`npm run cluster`, docs/BENCHMARKS.md "Replication")
  *
@@ -73,6 +74,8 @@ const BULK_CLIENTS = args.number('bulk-clients', 2);
 const CEILING_MS = args.number('ceiling-duration', 3) * 1000;
 const DISTRIBUTORS = 4;
 const PROFILE = args.flag('profile');
+/** `--intake-workers <n>`: INTAKE_WORKERS of the server (issue 12 §2's A/B of the pool size); '' leaves its default. */
+const INTAKE_WORKERS = args.string('intake-workers', '');
 const KEEP = args.flag('keep');
 /** `--cluster <dir>`: a fresh database on the reference cluster of <dir> (`npm run cluster`), not an embedded one. */
 const CLUSTER = args.string('cluster', '');
@@ -145,7 +148,7 @@ runBench(async (teardown) => {
   const server = await startServer({
     databaseUrl: database.url,
     dataDir: database.dataDir,
-    env: { RXLEDGER_BENCH_CEILING: '1' },
+    env: { RXLEDGER_BENCH_CEILING: '1', ...(INTAKE_WORKERS ? { INTAKE_WORKERS } : {}) },
   });
   teardown.add('stop the server', () => server.stop());
   const postgres = cluster ? primaryNode(cluster).postmasterPid : postmasterPid(database.dataDir);
@@ -767,6 +770,7 @@ runBench(async (teardown) => {
       bulkUnits: BULK_UNITS,
       serialsPerCommission: SERIALS_PER_COMMISSION,
       profile: PROFILE,
+      intakeWorkers: INTAKE_WORKERS || undefined,
       cluster: CLUSTER || undefined,
       synchronousCommit: SYNCHRONOUS_COMMIT || undefined,
     },
