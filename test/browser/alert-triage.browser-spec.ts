@@ -19,15 +19,7 @@ import {
   VIEWPORTS,
   waitForCount,
 } from './support/browser';
-
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * Script and console errors, but the 401 of the page asking for a person's cookie session before it shows the token
- * form (web/src/common/session.ts): these tests sign in with a token.
- */
-const scriptErrors = (page: Page) =>
-  problemsOf(page).filter((p) => !p.includes('the server responded with a status of 401'));
+import { seriousViolations } from './support/axe';
 
 /** Waits until the element's text contains `text`. */
 async function waitForText(page: Page, selector: string, text: string): Promise<void> {
@@ -35,18 +27,6 @@ async function waitForText(page: Page, selector: string, text: string): Promise<
     ([s, t]) => ((globalThis as unknown as PageGlobals).document.querySelector(s)?.textContent ?? '').includes(t),
     [selector, text] as const,
   );
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    type Violation = { id: string; impact: string | null; nodes: { target: string[] }[] };
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe.run();
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 describe('regulator: triage of verification alerts (/app/regulator)', () => {
@@ -207,10 +187,10 @@ describe('regulator: triage of verification alerts (/app/regulator)', () => {
     expect(await phone.textContent('#triage-detail')).toContain('Recall class');
     expect(await seriousViolations(phone)).toEqual([]);
     await screenshot(phone, 'triage-detail');
-    expect(scriptErrors(phone)).toEqual([]);
+    expect(problemsOf(phone)).toEqual([]);
   });
 
   it('reported no script errors', () => {
-    expect(scriptErrors(page)).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
   });
 });
