@@ -14,7 +14,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   item changes top (pack, unpack), the moves it inherited are written into its own history.
  * - `item_membership`: every interval an item spent directly inside a container (from the event that packed it to
  *   the one that took it out, `to_idx` null while packed), appended by intake and recreated by `rebuild`.
- * - The view `item` gives every reader the effective state, with the columns the table had.
+ * - The view `item` gives every reader the effective state, with the columns the table had (then the top, and what
+ *   intake's store needs to write the row again: `top_since`, `ops_length`, `top_ops_length`, `inherited`).
  */
 export class InheritedCustody1765000800000 implements MigrationInterface {
   name = 'InheritedCustody1765000800000';
@@ -97,7 +98,9 @@ export class InheritedCustody1765000800000 implements MigrationInterface {
                   THEN r.history
                   ELSE ARRAY(SELECT h FROM unnest(r.history) h
                              UNION SELECT m FROM unnest(t.moves) m WHERE m > r.top_since ORDER BY 1) END AS history,
-             r.top
+             r.top, r.top_since, cardinality(r.ops) AS ops_length, coalesce(cardinality(t.ops), 0) AS top_ops_length,
+             CASE WHEN t.code IS NULL THEN '{}'::bigint[]
+                  ELSE ARRAY(SELECT m FROM unnest(t.moves) m WHERE m > r.top_since) END AS inherited
         FROM item_record r LEFT JOIN item_record t ON t.code = r.top`);
   }
 

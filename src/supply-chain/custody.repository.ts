@@ -29,8 +29,8 @@ interface ItemRow {
 interface RecordRow {
   top: string | null;
   top_since: string | number | null;
-  ops_len: number;
-  top_ops_len: number | null;
+  ops_length: number;
+  top_ops_length: number;
   inherited: (string | number)[];
 }
 
@@ -192,12 +192,12 @@ export class CustodyRepository {
          UNION ALL
          SELECT c.code, c.kind FROM tree t JOIN item_record c ON c.parent = t.code WHERE t.kind = 'container'
        )
-       SELECT ${itemColumns('i')}, r.top, r.top_since, cardinality(r.ops) AS ops_len,
-              cardinality(tr.ops) AS top_ops_len,
-              CASE WHEN tr.code IS NULL THEN '{}'::bigint[]
-                   ELSE ARRAY(SELECT m FROM unnest(tr.moves) m WHERE m > r.top_since) END AS inherited
-         FROM tree JOIN item i ON i.code = tree.code JOIN item_record r ON r.code = tree.code
-         LEFT JOIN item_record tr ON tr.code = r.top`,
+       SELECT x.* FROM tree CROSS JOIN LATERAL (
+         -- Per row (LIMIT 1 keeps it a subquery): two primary-key probes an item (its row and its top's), never a
+         -- scan of item_record, whatever the planner guesses of the tree's size.
+         SELECT ${itemColumns('i')}, i.top, i.top_since, i.ops_length, i.top_ops_length, i.inherited
+           FROM item i WHERE i.code = tree.code LIMIT 1
+       ) x`,
       [codes],
     );
     return rows.map((r) => ({
@@ -205,8 +205,8 @@ export class CustodyRepository {
       record: {
         top: r.top,
         topSince: r.top_since === null ? null : Number(r.top_since),
-        opsLength: r.ops_len,
-        topOpsLength: r.top_ops_len ?? 0,
+        opsLength: r.ops_length,
+        topOpsLength: r.top_ops_length,
         inherited: r.inherited.map(Number),
       },
     }));
