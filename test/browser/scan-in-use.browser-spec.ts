@@ -224,40 +224,41 @@ describe('scan page and alerts in daily use (issue 13 §3)', () => {
       await page.fill('#signin-token', r.token);
       await page.press('#signin-token', 'Enter');
       await page.waitForSelector('#workspace:not([hidden])');
-      await waitForCount(page, '#alerts [data-kind="verification"]', 2, { atLeast: true });
+      // Verification alerts are triaged server-side (issue 13 §4): one alert per unit and kind.
+      await waitForCount(page, '#triage-list .triage-item', 2, { atLeast: true });
     });
 
     const verificationAlert = (text: string) =>
       page.$$eval(
-        '#alerts [data-kind="verification"]',
+        '#triage-list .triage-item',
         (items, t) => {
           const item = items.find((i) => i.textContent!.includes(t));
           return item
             ? {
                 what: item.querySelector('.alert-what')!.textContent,
-                severity: item.querySelector('.chip')!.getAttribute('data-severity'),
-                button: item.querySelector('button')?.textContent ?? null,
+                severity: item.getAttribute('data-severity'),
+                colour: item.querySelector('.chip')!.className,
               }
             : null;
         },
         text,
       );
 
-    it('an unknown serial: the parsed identifiers, no raw scanner text, and a report on the serial', async () => {
+    it('an unknown serial: the parsed identifiers, no raw scanner text, the printed lot not as a fact, and a report on the serial', async () => {
       const alert = await verificationAlert('FAKE1');
       expect(alert).toEqual({
-        what: `GTIN ${gtin} · serial FAKE1 · lot LOT-Z · expiry Nov 30, 2028`,
-        severity: 'red',
-        button: 'Report on serial FAKE1',
+        what: `GTIN ${gtin} · serial FAKE1 · lot LOT-Z as printed (not in the log)`,
+        severity: 'high',
+        colour: 'chip chip--red',
       });
-      // The serial's report: for a serial never commissioned, the log's answer is just that.
-      await page.click('#alerts [data-kind="verification"]:has-text("FAKE1") button');
+      await page.click('#triage-list .triage-item:has-text("FAKE1") button');
+      await page.click('button:has-text("Report on serial FAKE1")');
       await page.waitForSelector('#report .error');
       expect(await page.textContent('#report .error')).toContain(`no unit FAKE1 of GTIN ${gtin} was commissioned`);
     });
 
     it('an already-dispensed scan (a possible clone) is red', async () => {
-      expect(await verificationAlert('serial D1 ')).toMatchObject({ severity: 'red', button: 'Report on serial D1' });
+      expect(await verificationAlert('serial D1 ·')).toMatchObject({ severity: 'high', colour: 'chip chip--red' });
       await screenshot(page, 'regulator-alerts-in-use');
       // The one 404 is the report on the serial never commissioned, above.
       expect(problemsOf(page).filter((x) => !x.includes('404'))).toEqual([]);
