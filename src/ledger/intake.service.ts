@@ -52,11 +52,12 @@ const MAX_WEIGHT_PER_TRANSACTION = 12_000;
  * Signed-event intake (docs/PROTOCOL.md §2, §5).
  *
  * Outside any transaction, each event is validated (shape, type, body, time, caller = actor), then sealed
- * (canonicalized, hashed, its signature verified: `IntakePool`, on worker threads or libuv's pool). Valid events then queue for the committer, which takes whatever
- * has queued (up to a budget) into ONE transaction: lock the sequencer row, load the state every rule of the
- * group needs in bulk, apply the events in order in memory (a refused event changes nothing), write the
- * changes and the log entries in bulk, and commit. Concurrent single-event requests thus share a commit, and
- * since every intake transaction holds the sequencer lock, indexes are gapless and rules see a serial order.
+ * (canonicalized, hashed, its signature verified: `IntakePool`, on worker threads or libuv's pool). Valid events
+ * then queue for the committer, which takes whatever has queued (up to a budget) into ONE transaction: lock the
+ * sequencer row, load the state every rule of the group needs in bulk, apply the events in order in memory (a
+ * refused event changes nothing), write the changes and the log entries in bulk, and commit. Concurrent
+ * single-event requests thus share a commit, and since every intake transaction holds the sequencer lock, indexes
+ * are gapless and rules see a serial order.
  */
 @Injectable()
 export class IntakeService {
