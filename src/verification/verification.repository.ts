@@ -5,6 +5,8 @@ export interface VerificationRecord {
   id: string;
   at: Date;
   requester: string;
+  /** The person who asked, when one did in a session (PROTOCOL.md §3.4); null for a token. */
+  personId?: string | null;
   channel: 'lightweight' | 'rich';
   code: string | null;
   gtin: string | null;
@@ -158,11 +160,12 @@ export class VerificationRepository {
   async append(records: VerificationRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.query(
-      `INSERT INTO verification (id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer)
-       SELECT id, at, requester, channel, code, gtin, request, verified, reasons::text[], suspicious, answer
+      `INSERT INTO verification (id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer,
+                                 person_id)
+       SELECT id, at, requester, channel, code, gtin, request, verified, reasons::text[], suspicious, answer, person_id
          FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                     $8::boolean[], $9::text[], $10::boolean[], $11::jsonb[])
-              AS t(id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer)
+                     $8::boolean[], $9::text[], $10::boolean[], $11::jsonb[], $12::uuid[])
+              AS t(id, at, requester, channel, code, gtin, request, verified, reasons, suspicious, answer, person_id)
         CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush`,
       [
         records.map((r) => r.id),
@@ -176,6 +179,7 @@ export class VerificationRepository {
         records.map((r) => `{${r.reasons.join(',')}}`),
         records.map((r) => r.suspicious),
         records.map((r) => JSON.stringify(r.answer)),
+        records.map((r) => r.personId ?? null),
       ],
     );
   }

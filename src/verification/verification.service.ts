@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Principal } from '../auth/principal';
+import { personOf, Principal } from '../auth/principal';
 import { ReadDatabase } from '../database/read-database';
 import { CheckpointService } from '../ledger/checkpoint.service';
 import { TreeService } from '../ledger/tree.service';
@@ -123,6 +123,8 @@ export class VerificationService {
       id: answer.verificationId,
       at: now,
       requester: requester.gln,
+      // The person who asked, when one did in a session (PROTOCOL.md §3.4); null for a machine's token.
+      personId: personOf(requester)?.id ?? null,
       channel,
       // The unit asked about, known or not: an alert about an unknown serial names it (PROTOCOL.md §8.2).
       code,
