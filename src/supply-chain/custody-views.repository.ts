@@ -21,6 +21,17 @@ export interface Page {
   offset: number;
 }
 
+/**
+ * The units `$1` holds (active), through indexes of item_record (migrations/1765000800000-InheritedCustody.ts): loose
+ * units by their own custody, packed ones by their top container's (a packed unit's own custody columns are not its
+ * state). Joined to the view `item` for the rest of their state.
+ */
+const HELD_UNITS = `SELECT code FROM item_record
+                     WHERE custodian = $1 AND status = 'active' AND kind = 'unit' AND top IS NULL
+                    UNION ALL
+                    SELECT u.code FROM item_record t JOIN item_record u ON u.top = t.code AND u.kind = 'unit'
+                     WHERE t.custodian = $1 AND t.status = 'active' AND t.kind = 'container' AND t.top IS NULL`;
+
 /** Read-side SQL for the role views: inventory, shipments, alerts, products. */
 @Injectable()
 export class CustodyViewsRepository {
@@ -44,11 +55,11 @@ export class CustodyViewsRepository {
               (count(*) FILTER (WHERE i.hold IS NOT NULL))::int AS on_hold,
               (count(*) FILTER (WHERE i.return_pending))::int AS returns_pending,
               coalesce(bool_or(l.recalled), false) AS recalled
-         FROM item i
+         FROM (${HELD_UNITS}) h
+         JOIN item i ON i.code = h.code
          JOIN product p ON p.gtin = i.gtin
          LEFT JOIN lot l ON l.gtin = i.gtin AND l.lot = i.lot
-        WHERE i.custodian = $1 AND i.status = 'active' AND i.kind = 'unit'
-          AND ($2::text IS NULL OR i.gtin = $2) AND ($3::text IS NULL OR i.lot = $3)
+        WHERE ($2::text IS NULL OR i.gtin = $2) AND ($3::text IS NULL OR i.lot = $3)
         GROUP BY i.gtin, p.name, p.ndc, i.lot, i.expiry_code, i.expiry
         ORDER BY i.expiry, i.gtin, i.lot`,
       [gln, filter.gtin ?? null, filter.lot ?? null],
@@ -69,14 +80,15 @@ export class CustodyViewsRepository {
 
   async containersHeld(gln: string): Promise<{ code: string; units: number }[]> {
     return this.db.query(
+      // A container packed in none holds its own custody (its row is its state): the item_record index finds it.
       `WITH RECURSIVE c AS (
-         SELECT code AS root, code FROM item WHERE custodian = $1 AND status = 'active' AND kind = 'container'
-                                               AND parent IS NULL
+         SELECT code AS root, code FROM item_record WHERE custodian = $1 AND status = 'active' AND kind = 'container'
+                                                      AND parent IS NULL
          UNION ALL
-         SELECT c.root, i.code FROM item i JOIN c ON i.parent = c.code
+         SELECT c.root, i.code FROM item_record i JOIN c ON i.parent = c.code
        )
        SELECT root AS code, (count(*) FILTER (WHERE i.kind = 'unit'))::int AS units
-         FROM c JOIN item i ON i.code = c.code GROUP BY root ORDER BY root`,
+         FROM c JOIN item_record i ON i.code = c.code GROUP BY root ORDER BY root`,
       [gln],
     );
   }
@@ -152,8 +164,8 @@ export class CustodyViewsRepository {
     page: Page,
   ): Promise<{ code: string; gtin: string; lot: string; receivedAt: Date }[]> {
     const rows = await this.db.query<{ code: string; gtin: string; lot: string; return_received_at: Date }>(
-      `SELECT i.code, i.gtin, i.lot, i.return_received_at FROM item i
-        WHERE i.custodian = $1 AND i.return_pending AND i.status = 'active' AND i.kind = 'unit'
+      `SELECT i.code, i.gtin, i.lot, i.return_received_at FROM (${HELD_UNITS}) h JOIN item i ON i.code = h.code
+        WHERE i.return_pending
           AND NOT EXISTS (SELECT 1 FROM verification v WHERE v.code = i.code AND v.requester = i.custodian
                                                          AND v.at > i.return_received_at AND v.verified)
         ORDER BY i.return_received_at, i.code LIMIT $2 OFFSET $3`,
