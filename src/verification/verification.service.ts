@@ -119,6 +119,7 @@ export class VerificationService {
       ...(await this.evidence(facts, checkpoint)),
     };
     const verified = releasesReturn(reasons, asked, request);
+    const suspicious = isSuspicious(reasons) && !mayBeFragment(asked, request);
     const written = this.recorder.record({
       id: answer.verificationId,
       at: now,
@@ -133,7 +134,7 @@ export class VerificationService {
       // Whether it counts as the verification of a saleable return (PROTOCOL.md §8.3).
       verified,
       reasons: reasons.map((r) => r.code),
-      suspicious: isSuspicious(reasons) && !mayBeFragment(asked, request),
+      suspicious,
       answer: {
         verdict,
         reasons: reasons.map((r) => r.code),
@@ -142,9 +143,11 @@ export class VerificationService {
       },
     });
     // The record is written in the recorder's next group (one statement for many answers). The answer waits for it
-    // only when it releases a saleable return: the requester's next ship or dispense, on any server, must see it
-    // (PROTOCOL.md §8.2, §8.3). Others are written right after the answer; a failure is logged by the recorder.
-    if (verified) await written;
+    // when it releases a saleable return (the requester's next ship or dispense, on any server, must see it) and
+    // when it is an alert (a server crash must not lose a suspect product's report; alerts are rare, so the common
+    // answer does not pay for it): PROTOCOL.md §8.2, §8.3. Others are written right after the answer; a failure is
+    // logged by the recorder.
+    if (verified || suspicious) await written;
     else written.catch(() => undefined);
     return answer;
   }
