@@ -53,12 +53,13 @@ export class InheritedCustody1765000800000 implements MigrationInterface {
         PRIMARY KEY (code, from_idx)
       )`);
     await q.query(`CREATE INDEX item_membership_container ON item_membership (container, from_idx)`);
-    // The open intervals of items packed before this migration start at the last pack event in their history.
+    // The open intervals of items packed before this migration start at the last pack event that names them as a child.
     await q.query(`
       INSERT INTO item_membership (code, container, from_idx)
       SELECT r.code, r.parent,
              coalesce((SELECT max(h) FROM unnest(r.history) h JOIN log_entry e ON e.idx = h
-                        WHERE e.event_type = 'pack'), r.last_idx)
+                        WHERE e.event_type = 'pack' AND (e.event_json::jsonb -> 'body' -> 'children') ? r.code),
+                      r.last_idx)
         FROM item_record r WHERE r.parent IS NOT NULL`);
 
     // A unit's sellers after its top's receipts: a sale appends the shipper, a return takes the last one off.
