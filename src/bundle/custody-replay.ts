@@ -81,6 +81,8 @@ export interface ProductEvent {
 export class BundleCustody {
   private readonly replay: CustodyReplay;
   readonly productEvents: ProductEvent[] = [];
+  /** The bundle's pack events, in log order: which of them only built a chain its items later entered. */
+  private readonly packs: { index: number; parent: string; children: string[] }[] = [];
   /** Returned units sold or dispensed again: whether their custodian verified them first is not in the log. */
   readonly unjudgedReturns = new Set<string>();
 
@@ -133,6 +135,36 @@ export class BundleCustody {
     return indexes;
   }
 
+  /**
+   * The containment context among the pack events that act on none of the items (docs/PROTOCOL.md §9): a pack that
+   * put a container into another before an item entered it, so that the outer one's later moves act on the item.
+   * `about` holds the indexes of the events that act on the items. A container is in an item's chain from the time a
+   * pack that acts on the items packs into it; a pack earlier than that time of one of its containers is context,
+   * and puts its parent in the chain at that time too (up to a fixed point: the chain is built in any order).
+   */
+  containmentContext(about: ReadonlySet<number>): Set<number> {
+    const chainAt = new Map<string, number>();
+    /** Puts `code` in the chain from `time` if that is later than known; whether it was. */
+    const raise = (code: string, time: number): boolean => {
+      if ((chainAt.get(code) ?? -1) >= time) return false;
+      chainAt.set(code, time);
+      return true;
+    };
+    for (const pack of this.packs) if (about.has(pack.index)) raise(pack.parent, pack.index);
+    const context = new Set<number>();
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const pack of this.packs) {
+        if (about.has(pack.index)) continue;
+        const time = Math.max(...pack.children.map((child) => chainAt.get(child) ?? -1));
+        if (time <= pack.index) continue;
+        context.add(pack.index);
+        if (raise(pack.parent, time)) changed = true;
+      }
+    }
+    return context;
+  }
+
   /** The events that acted on a unit while the bundle had not commissioned it (before it, or ever), if any. */
   actedOnUncommissioned(code: string): number[] | undefined {
     return this.replay.state.actedOnBeforeMade(code);
@@ -160,6 +192,9 @@ export class BundleCustody {
         prefix: event.type === 'prefix.grant' ? (body.prefix as string) : null,
         lots: Array.isArray(body.lots) ? (body.lots as string[]) : null,
       });
+    }
+    if (event.type === 'pack') {
+      this.packs.push({ index, parent: body.parent as string, children: body.children as string[] });
     }
     const refusals = this.replay.apply(index, { type: event.type, actor: event.actor, body }, role, acceptedAt);
     const judged = refusals.find((refusal) => this.judgeable(refusal));

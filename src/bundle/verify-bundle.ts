@@ -23,7 +23,7 @@ import { Hash, leafHash } from '../merkle/hash';
 import { verifyInclusion } from '../merkle/verify';
 import { BUNDLE_FORMAT, ReportScope } from '../protocol/bundle';
 import { parseEventTime } from '../protocol/event';
-import { parseItemCode, unitCode } from '../protocol/item-code';
+import { isUnitCode, parseItemCode, unitCode } from '../protocol/item-code';
 import { encodeLeaf } from '../protocol/leaf';
 import { REGISTRY_EVENT_TYPES, RegistryViolation } from '../protocol/registry';
 import { bytesToBase64 } from '../bytes';
@@ -332,6 +332,7 @@ export class BundleVerifier implements BundleSink {
     for (const name of BUNDLE_MEMBERS) {
       if (!this.seen.has(name) && name !== 'statement') this.fail('structure', `${name}: missing`);
     }
+    this.judgeListed();
     this.settleCheckpoint();
     this.eventsAboutNoItem();
     this.itemsListEveryUnit();
@@ -597,9 +598,7 @@ export class BundleVerifier implements BundleSink {
     }
     for (const issue of issues) {
       if (STATELESS_CODES.has(issue.rule)) this.custodyIssue(index, issue);
-      else if (this.windowed) continue;
-      else if (this.withheld.size > 0) this.deferred.push({ index, issue });
-      else this.custodyIssue(index, issue);
+      else if (!this.windowed) this.deferred.push({ index, issue }); // judged once `items` is read: judgeListed
     }
   }
 
@@ -878,8 +877,9 @@ export class BundleVerifier implements BundleSink {
     // A party's window holds every event naming the party, whether or not it moves a unit.
     if (!this.seen.has('items') || this.scope?.kind === 'party') return;
     const product = new Map(this.custody.productEvents.map((e) => [e.index, e]));
+    const context = this.custody.containmentContext(this.aboutItems);
     for (const [index, note] of this.events) {
-      if (this.aboutItems.has(index) || REGISTRY_TYPES.has(note.type)) continue;
+      if (this.aboutItems.has(index) || context.has(index) || REGISTRY_TYPES.has(note.type)) continue;
       const e = product.get(index);
       if (e && this.concernsItems(e)) continue;
       if (!ITEM_EVENT_TYPES.has(note.type) && !PRODUCT_EVENT_TYPES.has(note.type)) continue; // reported when applied
@@ -889,6 +889,28 @@ export class BundleVerifier implements BundleSink {
         { index },
       );
     }
+  }
+
+  /**
+   * A refusal that names none of the listed units but other units (packed with them) is not judged (docs/PROTOCOL.md
+   * §9): the bundle carries the listed units' histories, not theirs, so an event that changed their state (a hold
+   * released, a unit taken out) may be missing from it. The others are judged now, or, if events are withheld, by
+   * judgeWithheld.
+   */
+  private judgeListed(): void {
+    const judged = this.deferred.filter(
+      ({ issue }) => issue.items.some((code) => this.itemCodes.has(code)) || !issue.items.some(isUnitCode),
+    );
+    const unjudged = this.deferred.length - judged.length;
+    if (unjudged > 0) {
+      this.extraLimits.push(
+        `${unjudged} custody findings name none of the bundle's units but other units packed with them: the bundle ` +
+          'does not carry their histories, so they were not judged',
+      );
+    }
+    this.deferred.length = 0;
+    if (this.withheld.size > 0) this.deferred.push(...judged);
+    else for (const { index, issue } of judged) this.custodyIssue(index, issue);
   }
 
   /**

@@ -16,6 +16,11 @@ export function unitCode(gtin: string, serial: string): string {
   return `(01)${gtin}(21)${serial}`;
 }
 
+/** Whether a code has the form of a unit's (not checked further: see parseItemCode). */
+export function isUnitCode(code: string): boolean {
+  return UNIT.test(code);
+}
+
 export function containerCode(sscc: string): string {
   return `(00)${sscc}`;
 }

@@ -390,6 +390,27 @@ export class ReportSnapshot {
               (SELECT count(*) FROM counted WHERE idx >= $1)::bigint AS excluded`,
       [treeSize],
     );
+    // The containment the units entered: a unit packed into a case already on a pallet is moved by the pallet's
+    // later events, which the verifier can replay only with the pack that put the case on the pallet (and so on up).
+    // Those packs act on no unit of the scope (PROTOCOL.md §9, containment context): carried, counted on no unit.
+    // `chain` holds each container a unit was in, directly or not, with the span [at, until) it was: a container's
+    // interval covering `at` is context (it was packed before), one starting inside the span acts on the unit.
+    await this.client.query(
+      `WITH RECURSIVE chain(container, at, until, context) AS (
+         SELECT m.container, m.from_idx, coalesce(m.to_idx, $1), NULL::bigint
+           FROM rpt_item r JOIN item_membership m ON m.code = r.code
+          WHERE m.from_idx < $1
+         UNION
+         SELECT p.container, greatest(p.from_idx, c.at), least(coalesce(p.to_idx, $1), c.until),
+                CASE WHEN p.from_idx < c.at THEN p.from_idx END
+           FROM chain c JOIN item_membership p
+             ON p.code = c.container AND p.from_idx < c.until AND coalesce(p.to_idx, $1) > c.at
+       )
+       INSERT INTO rpt_event (idx, units)
+       SELECT DISTINCT context, 0 FROM chain WHERE context IS NOT NULL
+       ON CONFLICT (idx) DO NOTHING`,
+      [treeSize],
+    );
     // Counted above as left out, their events; the units themselves did not exist yet as of the checkpoint.
     await this.client.query(
       `DELETE FROM rpt_item r USING item i

@@ -12,15 +12,16 @@
  *  - `GET /v1/verify` for every unit: status, hold, custodian, transfers, return state, and the evidence's entry (the
  *    unit's latest event, or the dispense or hold that proves the reason, within the checkpoint);
  *  - each party's inventory (units by lot) and its incoming and outgoing shipments;
- *  - the serial report (bundle) of every unit: the unit's history. (Whether such a bundle verifies offline is not
- *    checked here: a serial bundle of a unit that was in a container names the container's events without the
- *    container, which verify-bundle refuses, on main before this change too — see docs/BENCHMARKS.md issue 12 §1.)
+ *  - the serial report (bundle) of every unit: the unit's history, and the bundle verifies offline (verifyBundleText,
+ *    with the containment context of PROTOCOL §9 for units packed into containers already packed).
  *
  * INHERIT_RUNS sets the number of sequences (default 8, ~30 s on two shared cores), INHERIT_ACTIONS their length
  * (default 30), INHERIT_SEED replays one (fast-check prints it).
  */
 import fc from 'fast-check';
 import { Client } from 'pg';
+import { verifyBundleText } from '../../src/bundle';
+import { verifyStrictNode } from '../../src/signing/ed25519-node';
 import { CustodyReplay, Item } from '../../src/protocol/custody';
 import { containerCode } from '../../src/protocol/item-code';
 import { makeSscc } from '../../src/gs1/identifiers';
@@ -72,6 +73,7 @@ describe('inherited custody answers exactly like fully materialised units (prope
   let maker: TestManufacturer;
   let parties: TestParty[];
   let regulator: TestParty;
+  let vkey: string;
   let sequence = 0;
   const tally = { posted: 0, accepted: 0, packedDeep: 0, checkedUnits: 0 };
 
@@ -87,6 +89,7 @@ describe('inherited custody answers exactly like fully materialised units (prope
       await newParty(t, 'dispenser', 'Corner Pharmacy'),
     ];
     regulator = await newParty(t, 'regulator', 'FDA');
+    vkey = (await t.http.get('/v1/log/vkey')).text.trim();
   }, 120_000);
   afterAll(async () => {
     await db?.end();
@@ -437,6 +440,8 @@ describe('inherited custody answers exactly like fully materialised units (prope
       expect(response.status).toBe(200);
       const bundle = JSON.parse(response.text) as { items: { code: string; history: number[] }[] };
       expect(bundle.items).toEqual([{ code: unit.code, history: model.state.historyOfItem(unit) }]);
+      const verdict = verifyBundleText(response.text, vkey, { verifySignature: verifyStrictNode });
+      expect([unit.code, verdict.failures]).toEqual([unit.code, []]);
     }
   }
 
