@@ -20,6 +20,7 @@
  * the server's read model (src/protocol/custody/history.ts): the verifier compares them with the histories the
  * bundle claims.
  */
+import { isUnitCode } from '../protocol/item-code';
 import { parseYymmdd } from '../gs1/expiry';
 import { LedgerEvent } from '../protocol/event';
 import { CustodyReplay, ITEM_EVENT_TYPES, PartyView, Refusal } from '../protocol/custody';
@@ -57,6 +58,8 @@ export interface CustodyIssue {
   message: string;
   /** The items concerned. */
   items: string[];
+  /** The units inside the containers among `items` as the event found them (or left them, if it did not name them). */
+  inside: string[];
 }
 
 export interface UnitState {
@@ -138,31 +141,52 @@ export class BundleCustody {
   /**
    * The containment context among the pack events that act on none of the items (docs/PROTOCOL.md §9): a pack that
    * put a container into another before an item entered it, so that the outer one's later moves act on the item.
-   * `about` holds the indexes of the events that act on the items. A container is in an item's chain from the time a
-   * pack that acts on the items packs into it; a pack earlier than that time of one of its containers is context,
-   * and puts its parent in the chain at that time too (up to a fixed point: the chain is built in any order).
+   * `about` holds the indexes of the events that act on the items. A pack that acts on the items puts its parent in an
+   * item's chain at its index; a container in a chain at a time is held then by the parent of its latest earlier pack,
+   * which is in the chain at that time too, and that pack, if it acts on none of the items, is context.
    */
   containmentContext(about: ReadonlySet<number>): Set<number> {
-    const chainAt = new Map<string, number>();
-    /** Puts `code` in the chain from `time` if that is later than known; whether it was. */
-    const raise = (code: string, time: number): boolean => {
-      if ((chainAt.get(code) ?? -1) >= time) return false;
-      chainAt.set(code, time);
-      return true;
-    };
-    for (const pack of this.packs) if (about.has(pack.index)) raise(pack.parent, pack.index);
-    const context = new Set<number>();
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const pack of this.packs) {
-        if (about.has(pack.index)) continue;
-        const time = Math.max(...pack.children.map((child) => chainAt.get(child) ?? -1));
-        if (time <= pack.index) continue;
-        context.add(pack.index);
-        if (raise(pack.parent, time)) changed = true;
+    const packsOf = new Map<string, { index: number; parent: string }[]>();
+    for (const pack of this.packs) {
+      for (const child of pack.children) {
+        const list = packsOf.get(child) ?? [];
+        list.push(pack);
+        packsOf.set(child, list);
       }
     }
+    const seen = new Set<string>();
+    const work: [string, number][] = [];
+    const inChain = (container: string, time: number) => {
+      const key = `${container}\u0000${time}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      work.push([container, time]);
+    };
+    for (const pack of this.packs) if (about.has(pack.index)) inChain(pack.parent, pack.index);
+    const context = new Set<number>();
+    for (let next = work.pop(); next; next = work.pop()) {
+      const [container, time] = next;
+      let holding: { index: number; parent: string } | undefined;
+      for (const pack of packsOf.get(container) ?? []) {
+        if (pack.index >= time) break;
+        holding = pack;
+      }
+      if (!holding) continue;
+      if (!about.has(holding.index)) context.add(holding.index);
+      inChain(holding.parent, time);
+    }
     return context;
+  }
+
+  /** The containers the given pack events name (their parents and children that are containers). */
+  containersOf(packIndexes: ReadonlySet<number>): Set<string> {
+    const containers = new Set<string>();
+    for (const pack of this.packs) {
+      if (!packIndexes.has(pack.index)) continue;
+      containers.add(pack.parent);
+      for (const child of pack.children) if (!isUnitCode(child)) containers.add(child);
+    }
+    return containers;
   }
 
   /** The events that acted on a unit while the bundle had not commissioned it (before it, or ever), if any. */
@@ -196,10 +220,23 @@ export class BundleCustody {
     if (event.type === 'pack') {
       this.packs.push({ index, parent: body.parent as string, children: body.children as string[] });
     }
+    // The units inside the containers the event names, as it finds them (an unpack empties them).
+    const named = [body.items, body.children, [body.parent]].flat().filter((c): c is string => typeof c === 'string');
+    const before = new Map(
+      named
+        .filter((code) => !isUnitCode(code))
+        .map((code) => [code, this.replay.state.descendants(code).filter((i) => i.kind === 'unit')] as const),
+    );
     const refusals = this.replay.apply(index, { type: event.type, actor: event.actor, body }, role, acceptedAt);
     const judged = refusals.find((refusal) => this.judgeable(refusal));
     if (!judged) return [];
-    return [{ rule: judged.code, items: judged.items, message: `${event.type}: ${judged.code}: ${judged.message}` }];
+    const inside = judged.items
+      .filter((code) => !isUnitCode(code))
+      .flatMap((code) => before.get(code) ?? this.replay.state.descendants(code).filter((i) => i.kind === 'unit'))
+      .map((item) => item.code);
+    return [
+      { rule: judged.code, items: judged.items, inside, message: `${event.type}: ${judged.code}: ${judged.message}` },
+    ];
   }
 
   private judgeable(refusal: Refusal): boolean {

@@ -198,6 +198,8 @@ export class BundleVerifier implements BundleSink {
   private containerEvents: Set<number> | null = null;
   /** Events that act on a listed item. */
   private readonly aboutItems = new Set<number>();
+  /** Packs carried as the items' containment context (docs/PROTOCOL.md §9), known once `items` is read. */
+  private context: ReadonlySet<number> = new Set();
   /** Acceptance time of every entry, by log index: they never decrease along the log. */
   private readonly acceptedAt = new Map<number, number>();
   /** What the report must say the bundle does not show (beyond a time window's limit). */
@@ -877,9 +879,8 @@ export class BundleVerifier implements BundleSink {
     // A party's window holds every event naming the party, whether or not it moves a unit.
     if (!this.seen.has('items') || this.scope?.kind === 'party') return;
     const product = new Map(this.custody.productEvents.map((e) => [e.index, e]));
-    const context = this.custody.containmentContext(this.aboutItems);
     for (const [index, note] of this.events) {
-      if (this.aboutItems.has(index) || context.has(index) || REGISTRY_TYPES.has(note.type)) continue;
+      if (this.aboutItems.has(index) || this.context.has(index) || REGISTRY_TYPES.has(note.type)) continue;
       const e = product.get(index);
       if (e && this.concernsItems(e)) continue;
       if (!ITEM_EVENT_TYPES.has(note.type) && !PRODUCT_EVENT_TYPES.has(note.type)) continue; // reported when applied
@@ -892,20 +893,27 @@ export class BundleVerifier implements BundleSink {
   }
 
   /**
-   * A refusal that names none of the listed units but other units (packed with them) is not judged (docs/PROTOCOL.md
-   * §9): the bundle carries the listed units' histories, not theirs, so an event that changed their state (a hold
-   * released, a unit taken out) may be missing from it. The others are judged now, or, if events are withheld, by
-   * judgeWithheld.
+   * A refusal that names none of the listed units is judged only if it names containers holding one of them, none
+   * reached only through the containment context (docs/PROTOCOL.md §9): the bundle carries the listed units'
+   * histories, not those of other units packed with them, nor of a container while no listed unit is inside, so an
+   * event that changed their state (a hold released, a unit taken out, a container shipped on) may be missing from it.
+   * The others are judged now, or, if events are withheld, by judgeWithheld.
    */
   private judgeListed(): void {
+    this.context = this.custody.containmentContext(this.aboutItems);
+    const reachedByContext = this.custody.containersOf(this.context);
+    const listed = (code: string) => this.itemCodes.has(code);
     const judged = this.deferred.filter(
-      ({ issue }) => issue.items.some((code) => this.itemCodes.has(code)) || !issue.items.some(isUnitCode),
+      ({ issue }) =>
+        issue.items.some(listed) ||
+        (!issue.items.some((code) => isUnitCode(code) || reachedByContext.has(code)) &&
+          (issue.items.length === 0 || issue.inside.some(listed))),
     );
     const unjudged = this.deferred.length - judged.length;
     if (unjudged > 0) {
       this.extraLimits.push(
-        `${unjudged} custody findings name none of the bundle's units but other units packed with them: the bundle ` +
-          'does not carry their histories, so they were not judged',
+        `${unjudged} custody findings name none of the bundle's units, only other units or containers while none of ` +
+          'its units was inside: the bundle does not carry those histories, so they were not judged',
       );
     }
     this.deferred.length = 0;
